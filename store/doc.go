@@ -48,5 +48,12 @@
 // # Time and randomness
 //
 // Methods whose outcome depends on the time take it as an argument; the store
-// never reads a clock to decide. [NewID] takes its randomness as a reader.
+// never reads a clock to decide. Times are kept to the millisecond and read
+// back in UTC. [NewID] takes its randomness as a reader.
+//
+// # Values the backends refuse
+//
+// Strings holding NUL characters cannot be stored (PostgreSQL's text and
+// jsonb refuse them); a backend returns an internal error for them. Callers
+// validate input before it reaches the store.
 package store

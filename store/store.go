@@ -28,10 +28,13 @@ type Store interface {
 type Transactor interface {
 	// InTx runs fn in a transaction and commits it if fn returns nil. If fn
 	// returns an error or panics, the transaction is rolled back and InTx
-	// returns the error (or re-panics). fn receives the store bound to the
-	// transaction: use tx, not the outer store, inside fn (on SQLite a write
-	// through the outer store would wait for this very transaction). Calling
-	// tx.InTx runs the inner function in the same transaction.
+	// returns the error (or re-panics with the same value). fn receives the
+	// store bound to the transaction: use tx, not the outer store, inside fn;
+	// a write through the outer store during fn fails at once with an
+	// internal error (on SQLite it could otherwise only wait for this very
+	// transaction). Calling tx.InTx runs the inner function in the same
+	// transaction, without a savepoint: if the outer function swallows an
+	// inner error and commits, the inner writes stay.
 	//
 	// Transactions are at least read-committed; [Users.LockUser] serialises
 	// read-check-write sequences on one user.
@@ -178,9 +181,10 @@ type VerificationRecords interface {
 	// UpdateVerificationRecord writes r's Verified, Identifier, TemplateType,
 	// Social, WebAuthn and FactorID (never its ID, Type, UserID, CreatedBy,
 	// CreatedAt or ExpiresAt) if the stored record's version is r.Version, and
-	// increments r.Version. It returns ErrNotFound if there is no such record
-	// and ErrConflict if its version moved on: of N concurrent updates from one
-	// version exactly one succeeds, which makes single-use challenges single-use.
+	// increments r.Version; it does not look at expiry. It returns ErrNotFound
+	// if there is no such record and ErrConflict if its version moved on: of N
+	// concurrent updates from one version exactly one succeeds, which makes
+	// single-use challenges single-use.
 	UpdateVerificationRecord(ctx context.Context, r *VerificationRecord) error
 
 	// DeleteExpiredVerificationRecords deletes the records whose ExpiresAt is
@@ -191,7 +195,8 @@ type VerificationRecords interface {
 // VerificationCodes stores the one-time codes sent for verification records.
 type VerificationCodes interface {
 	// CreateVerificationCode deletes the unconsumed codes of c.RecordID with
-	// c.TemplateType and inserts c, atomically.
+	// c.TemplateType and inserts c, atomically: after N concurrent creates for
+	// one record and template, exactly one unconsumed code remains.
 	// It returns ErrNotFound if there is no record c.RecordID and ErrConflict
 	// if a code with c.ID exists.
 	CreateVerificationCode(ctx context.Context, c *VerificationCode) error
@@ -233,7 +238,8 @@ type RateLimits interface {
 type Lockouts interface {
 	// RecordFailure records a failed attempt against target at at, forgets the
 	// target's failures at or before at-window, and returns how many failures
-	// remain including this one.
+	// remain including this one. Concurrent calls for one target return
+	// distinct counts, so a burst of guesses cannot slip under the lockout.
 	RecordFailure(ctx context.Context, target string, at time.Time, window time.Duration) (int, error)
 
 	// Block blocks target until until; an existing later block is kept.

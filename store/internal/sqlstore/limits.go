@@ -1,0 +1,92 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// HitRateLimit implements store.RateLimits with one upsert: the first event
+// of a key inserts its window, later ones add one to it, and one at or after
+// the window's end starts a new window with count 1. The statement returns the
+// count; concurrent hits on one key queue on its row and get distinct counts.
+func (s *Store) HitRateLimit(ctx context.Context, key string, window time.Duration, at time.Time) (int, error) {
+	start := millis(at)
+	end := millis(at.Add(window))
+	var count int
+	err := s.exec(ctx, "hit rate limit", func(db bun.IDB) error {
+		return db.NewRaw(`INSERT INTO accountapi_rate_limits ("key", window_start, window_end, "count")
+VALUES (?, ?, ?, 1)
+ON CONFLICT ("key") DO UPDATE SET
+	"count" = CASE WHEN accountapi_rate_limits.window_end <= EXCLUDED.window_start
+		THEN 1 ELSE accountapi_rate_limits."count" + 1 END,
+	window_start = CASE WHEN accountapi_rate_limits.window_end <= EXCLUDED.window_start
+		THEN EXCLUDED.window_start ELSE accountapi_rate_limits.window_start END,
+	window_end = CASE WHEN accountapi_rate_limits.window_end <= EXCLUDED.window_start
+		THEN EXCLUDED.window_end ELSE accountapi_rate_limits.window_end END
+RETURNING "count"`, key, start, end).Scan(ctx, &count)
+	})
+	return count, err
+}
+
+// UndoRateLimitHit implements store.RateLimits.
+func (s *Store) UndoRateLimitHit(ctx context.Context, key string) error {
+	return s.exec(ctx, "undo rate limit hit", func(db bun.IDB) error {
+		_, err := db.NewRaw(`UPDATE accountapi_rate_limits SET "count" = "count" - 1 WHERE "key" = ? AND "count" > 0`, key).Exec(ctx)
+		return err
+	})
+}
+
+// RecordFailure implements store.Lockouts. In one transaction it upserts the
+// target's row of accountapi_lockouts, which locks it until the end of the
+// transaction on PostgreSQL (SQLite transactions are serialised anyway), then
+// forgets the old failures, inserts this one and counts them: concurrent
+// failures against one target take turns and get distinct counts, so a burst
+// of guesses cannot stay under the threshold.
+func (s *Store) RecordFailure(ctx context.Context, target string, at time.Time, window time.Duration) (int, error) {
+	var count int
+	err := s.unit(ctx, "record failure", false, func(ctx context.Context, db bun.IDB) error {
+		if _, err := db.NewRaw(`INSERT INTO accountapi_lockouts (target, blocked_until) VALUES (?, 0)
+ON CONFLICT (target) DO UPDATE SET blocked_until = accountapi_lockouts.blocked_until`, target).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := db.NewRaw(`DELETE FROM accountapi_lockout_failures WHERE target = ? AND failed_at <= ?`,
+			target, millis(at.Add(-window))).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := db.NewRaw(`INSERT INTO accountapi_lockout_failures (target, failed_at) VALUES (?, ?)`,
+			target, millis(at)).Exec(ctx); err != nil {
+			return err
+		}
+		return db.NewRaw(`SELECT count(*) FROM accountapi_lockout_failures WHERE target = ?`, target).Scan(ctx, &count)
+	})
+	return count, err
+}
+
+// Block implements store.Lockouts with one upsert that keeps the later end.
+func (s *Store) Block(ctx context.Context, target string, until time.Time) error {
+	return s.exec(ctx, "block", func(db bun.IDB) error {
+		_, err := db.NewRaw(`INSERT INTO accountapi_lockouts (target, blocked_until) VALUES (?, ?)
+ON CONFLICT (target) DO UPDATE SET blocked_until =
+	CASE WHEN EXCLUDED.blocked_until > accountapi_lockouts.blocked_until
+	THEN EXCLUDED.blocked_until ELSE accountapi_lockouts.blocked_until END`, target, millis(until)).Exec(ctx)
+		return err
+	})
+}
+
+// BlockedUntil implements store.Lockouts.
+func (s *Store) BlockedUntil(ctx context.Context, target string, now time.Time) (time.Time, error) {
+	var until int64
+	err := s.db.NewRaw(`SELECT blocked_until FROM accountapi_lockouts WHERE target = ? AND blocked_until > ?`,
+		target, millis(now)).Scan(ctx, &until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, s.mapErr("blocked until", err)
+	}
+	return fromMillis(until), nil
+}

@@ -1,0 +1,200 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/accountapi/accountapi/store"
+	"github.com/accountapi/accountapi/store/internal/sqlstore"
+)
+
+// migrations are the schema's migrations, applied by [Store.Migrate].
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// busyTimeoutMillis is how long a connection waits for a lock another
+// process holds on the database file before it fails with SQLITE_BUSY.
+const busyTimeoutMillis = 10_000
+
+// Option configures [Open].
+type Option func(*options)
+
+type options struct {
+	caseInsensitiveUsernames bool
+}
+
+// WithCaseInsensitiveUsernames makes usernames unique and looked up
+// case-insensitively (ASCII case, which is all a username's format allows):
+// "Ann" and "ann" are then one username. [Store.Migrate] creates the unique
+// index on lower(username) that enforces it (and drops it when the store is
+// opened without this option), so open the store that migrates with the
+// options the service runs with.
+func WithCaseInsensitiveUsernames() Option {
+	return func(o *options) { o.caseInsensitiveUsernames = true }
+}
+
+// core is the shared implementation, embedded under an unexported name so
+// that its methods are the Store's and the field is not part of the API.
+type core = sqlstore.Store
+
+// Store is a [store.Store] on one SQLite database file: it has every method of
+// that interface, with the contract documented there, besides Migrate, Close
+// and DB. Open one Store per file and process: its write gate serialises the
+// writers of this Store only.
+type Store struct {
+	*core
+
+	db   *bun.DB
+	dsn  string
+	gate *sqlstore.Gate
+	opts options
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating it if missing) the SQLite database file at path. It
+// does not change the schema: call [Store.Migrate] before using the store.
+func Open(path string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	dsn, err := dataSourceName(path)
+	if err != nil {
+		return nil, err
+	}
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// Readers run concurrently (WAL); writers take turns at the gate, so a
+	// few connections serve any load. Idle connections are kept: a new one
+	// opens the file and runs the pragmas again.
+	conns := max(4, runtime.GOMAXPROCS(0))
+	sqldb.SetMaxOpenConns(conns)
+	sqldb.SetMaxIdleConns(conns)
+	// Open connects, so that a path that cannot be opened fails here and
+	// not at the first call. Open takes no context (opening a local file
+	// does not wait on anything), hence Ping rather than PingContext.
+	if err := sqldb.Ping(); err != nil {
+		_ = sqldb.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	gate := sqlstore.NewGate()
+	s := &Store{
+		core: sqlstore.New(db, sqlstore.Config{
+			Dialect: sqlstore.Dialect{
+				Name:      "sqlite",
+				Violation: violation,
+			},
+			CaseInsensitiveUsernames: o.caseInsensitiveUsernames,
+			Gate:                     gate,
+		}),
+		db:   db,
+		dsn:  dsn,
+		gate: gate,
+		opts: o,
+	}
+	return s, nil
+}
+
+// dataSourceName returns modernc.org/sqlite's data source name for the file
+// at path: a file: URI (so that any character of the path is escaped, and
+// none is taken for the query), with the pragmas that every connection needs:
+// busy_timeout first (modernc runs it before the others), foreign_keys (off
+// by default in SQLite, and the cascades depend on it), journal_mode WAL
+// (readers do not block the writer), and _txlock=immediate so that
+// transactions take the write lock at BEGIN, where the busy timeout applies,
+// rather than fail with SQLITE_BUSY when a read turns into a write.
+func dataSourceName(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("sqlite: empty database path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: database path %s: %w", path, err)
+	}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive letter: file:///C:/…
+	}
+	return "file://" + escapePath(p) +
+		"?_pragma=busy_timeout(" + fmt.Sprint(busyTimeoutMillis) + ")" +
+		"&_pragma=foreign_keys(1)" +
+		"&_pragma=journal_mode(WAL)" +
+		"&_txlock=immediate", nil
+}
+
+// escapePath percent-encodes every byte of p that a URI path cannot hold as
+// is; SQLite decodes %HH in a file: URI.
+func escapePath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '/', c == '-', c == '.', c == '_', c == '~':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// Migrate applies the embedded migrations that the database lacks, and
+// creates or drops the case-insensitive username index as the store's options
+// say. It is idempotent. It runs in one BEGIN IMMEDIATE transaction on a
+// connection of its own, holding the store's write gate: concurrent calls,
+// from this process or another one on the same file, take turns, and the
+// later ones find nothing left to do.
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.gate.Lock(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	defer s.gate.Unlock()
+
+	// One connection, so that every statement bun/migrate runs is inside the
+	// transaction begun below (bun/migrate opens connections of its own).
+	sqldb, err := sql.Open("sqlite", s.dsn)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	sqldb.SetMaxOpenConns(1)
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	defer db.Close()
+
+	if _, err := db.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if err := sqlstore.Migrate(ctx, db, migrations, s.opts.caseInsensitiveUsernames); err != nil {
+		// Closing the connection would roll back too; say it.
+		_, _ = db.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("sqlite: migrate: commit: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database. Calls in flight may fail.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the bun database the store uses, for hosts that want to run
+// their own queries on the same file. Writes through it do not take the
+// store's write gate: while the store writes, they wait for SQLite's lock,
+// and fail with SQLITE_BUSY after the busy timeout.
+func (s *Store) DB() *bun.DB { return s.db }

@@ -1,0 +1,203 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+)
+
+func (s *suite) rateLimits(t *testing.T) {
+	t.Run("FixedWindows", s.rateLimitWindows)
+	t.Run("KeysAreIndependent", s.rateLimitKeys)
+	t.Run("Undo", s.rateLimitUndo)
+}
+
+func (s *suite) rateLimitWindows(t *testing.T) {
+	const window = time.Minute
+	// t0 is not aligned to a minute: a backend that buckets time into aligned
+	// windows instead of starting a window at its first event fails here.
+	hits := []struct {
+		at   time.Duration
+		want int
+	}{
+		{0, 1}, // window [0, 60s)
+		{30 * time.Second, 2},
+		{window - time.Millisecond, 3},
+		{window, 1}, // at the end: window [60s, 120s)
+		{window + time.Millisecond, 2},
+		{2*window - time.Millisecond, 3},
+		{2 * window, 1}, // window [120s, 180s)
+		{5 * window, 1}, // after a gap: window [300s, 360s)
+		{6*window - time.Millisecond, 2},
+		{6 * window, 1},
+	}
+	st := s.open(t)
+	for _, h := range hits {
+		got, err := st.HitRateLimit(t.Context(), "email:ann@example.com", window, at(h.at))
+		if ok(t, "HitRateLimit at +"+h.at.String(), err) && got != h.want {
+			t.Errorf("HitRateLimit at +%v = %d, want %d", h.at, got, h.want)
+		}
+	}
+}
+
+func (s *suite) rateLimitKeys(t *testing.T) {
+	st := s.open(t)
+	ctx := t.Context()
+	hit := func(key string, want int) {
+		t.Helper()
+		got, err := st.HitRateLimit(ctx, key, time.Hour, at(time.Second))
+		if ok(t, "HitRateLimit("+key+")", err) && got != want {
+			t.Errorf("HitRateLimit(%q) = %d, want %d", key, got, want)
+		}
+	}
+	hit("a", 1)
+	hit("a", 2)
+	hit("b", 1)
+	hit("a", 3)
+	hit("A", 1)
+	hit("b", 2)
+}
+
+func (s *suite) rateLimitUndo(t *testing.T) {
+	t.Run("takes one event back", func(t *testing.T) {
+		st := s.open(t)
+		ctx := t.Context()
+		for i := 1; i <= 3; i++ {
+			_, err := st.HitRateLimit(ctx, "k", time.Hour, at(time.Duration(i)*time.Second))
+			must(t, "HitRateLimit", err)
+		}
+		ok(t, "UndoRateLimitHit", st.UndoRateLimitHit(ctx, "k"))
+		got, err := st.HitRateLimit(ctx, "k", time.Hour, at(10*time.Second))
+		if ok(t, "HitRateLimit after undo", err) && got != 3 {
+			t.Errorf("HitRateLimit after 3 hits and an undo = %d, want 3", got)
+		}
+	})
+	t.Run("never below zero", func(t *testing.T) {
+		st := s.open(t)
+		ctx := t.Context()
+		_, err := st.HitRateLimit(ctx, "k", time.Hour, at(0))
+		must(t, "HitRateLimit", err)
+		for range 3 {
+			ok(t, "UndoRateLimitHit", st.UndoRateLimitHit(ctx, "k"))
+		}
+		for want := 1; want <= 2; want++ {
+			got, err := st.HitRateLimit(ctx, "k", time.Hour, at(time.Second))
+			if ok(t, "HitRateLimit after undoing more than was hit", err) && got != want {
+				t.Errorf("HitRateLimit after undoing more than was hit = %d, want %d", got, want)
+			}
+		}
+	})
+	t.Run("other keys untouched", func(t *testing.T) {
+		st := s.open(t)
+		ctx := t.Context()
+		for _, k := range []string{"a", "a", "b", "b"} {
+			_, err := st.HitRateLimit(ctx, k, time.Hour, at(0))
+			must(t, "HitRateLimit", err)
+		}
+		ok(t, "UndoRateLimitHit(a)", st.UndoRateLimitHit(ctx, "a"))
+		got, err := st.HitRateLimit(ctx, "b", time.Hour, at(time.Second))
+		if ok(t, "HitRateLimit(b)", err) && got != 3 {
+			t.Errorf("HitRateLimit(b) after undoing a = %d, want 3", got)
+		}
+	})
+	t.Run("unknown key is not an error", func(t *testing.T) {
+		st := s.open(t)
+		ok(t, "UndoRateLimitHit(unknown key)", st.UndoRateLimitHit(t.Context(), "never-hit"))
+		got, err := st.HitRateLimit(t.Context(), "never-hit", time.Hour, at(0))
+		if ok(t, "HitRateLimit after undo of an unknown key", err) && got != 1 {
+			t.Errorf("HitRateLimit after undo of an unknown key = %d, want 1", got)
+		}
+	})
+}
+
+func (s *suite) lockouts(t *testing.T) {
+	t.Run("RecordFailureForgetsOldFailures", s.lockoutRecordFailure)
+	t.Run("RecordFailureTargetsAreIndependent", s.lockoutTargets)
+	t.Run("Block", s.lockoutBlock)
+	t.Run("BlockedUntilNotBlocked", s.lockoutNotBlocked)
+}
+
+func (s *suite) lockoutRecordFailure(t *testing.T) {
+	const window = 10 * time.Minute
+	failures := []struct {
+		at   time.Duration
+		want int
+	}{
+		{0, 1},
+		{time.Minute, 2},
+		{2 * time.Minute, 3},
+		{window, 3},               // forgets the failure at 0: at or before at-window
+		{window + time.Minute, 3}, // forgets the one at 1m
+		{window + 2*time.Minute - time.Millisecond, 4}, // keeps the one at 2m: after at-window
+		{3 * window, 1}, // forgets all but itself
+	}
+	st := s.open(t)
+	for _, f := range failures {
+		got, err := st.RecordFailure(t.Context(), "target-1", at(f.at), window)
+		if ok(t, "RecordFailure at +"+f.at.String(), err) && got != f.want {
+			t.Errorf("RecordFailure at +%v = %d, want %d", f.at, got, f.want)
+		}
+	}
+}
+
+func (s *suite) lockoutTargets(t *testing.T) {
+	st := s.open(t)
+	record := func(target string, d time.Duration, want int) {
+		t.Helper()
+		got, err := st.RecordFailure(t.Context(), target, at(d), time.Hour)
+		if ok(t, "RecordFailure("+target+")", err) && got != want {
+			t.Errorf("RecordFailure(%q) at +%v = %d, want %d", target, d, got, want)
+		}
+	}
+	record("a", 0, 1)
+	record("b", time.Second, 1)
+	record("a", 2*time.Second, 2)
+	record("b", 3*time.Second, 2)
+	record("c", 4*time.Second, 1)
+	record("a", 5*time.Second, 3)
+}
+
+func (s *suite) lockoutBlock(t *testing.T) {
+	st := s.open(t)
+	ctx := t.Context()
+	blockedUntil := func(target string, now time.Duration, want time.Time) {
+		t.Helper()
+		got, err := st.BlockedUntil(ctx, target, at(now))
+		if ok(t, "BlockedUntil("+target+")", err) && !got.Equal(want) {
+			t.Errorf("BlockedUntil(%q) at +%v = %v, want %v", target, now, got, want)
+		}
+	}
+	if !ok(t, "Block", st.Block(ctx, "x", at(5*time.Minute))) {
+		return
+	}
+	blockedUntil("x", 0, at(5*time.Minute))
+	blockedUntil("x", 5*time.Minute-time.Millisecond, at(5*time.Minute))
+	blockedUntil("x", 5*time.Minute+time.Millisecond, time.Time{})
+	blockedUntil("y", 0, time.Time{})
+
+	// An existing later block is kept; a later one replaces an earlier one.
+	ok(t, "Block(earlier)", st.Block(ctx, "x", at(3*time.Minute)))
+	blockedUntil("x", 0, at(5*time.Minute))
+	blockedUntil("x", 4*time.Minute, at(5*time.Minute))
+	ok(t, "Block(later)", st.Block(ctx, "x", at(8*time.Minute)))
+	blockedUntil("x", 0, at(8*time.Minute))
+	blockedUntil("x", 6*time.Minute, at(8*time.Minute))
+
+	// Other targets are untouched.
+	ok(t, "Block(y)", st.Block(ctx, "y", at(time.Minute)))
+	blockedUntil("x", 0, at(8*time.Minute))
+	blockedUntil("y", 0, at(time.Minute))
+}
+
+func (s *suite) lockoutNotBlocked(t *testing.T) {
+	st := s.open(t)
+	ctx := t.Context()
+	// Failures alone do not block.
+	_, err := st.RecordFailure(ctx, "x", at(0), time.Hour)
+	must(t, "RecordFailure", err)
+	for _, target := range []string{"x", "never-seen"} {
+		got, err := st.BlockedUntil(ctx, target, at(0))
+		if ok(t, "BlockedUntil("+target+")", err) && !got.IsZero() {
+			t.Errorf("BlockedUntil(%q) = %v, want the zero time", target, got)
+		}
+	}
+}
