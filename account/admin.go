@@ -1,0 +1,187 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"time"
+
+	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/password"
+	"github.com/accountapi/accountapi/store"
+)
+
+// AdminConfig configures an Admin.
+type AdminConfig struct {
+	// Store holds the accounts. Required.
+	Store Store
+	// Hasher hashes passwords. Required.
+	Hasher *password.Hasher
+	// Events receives user events; nil discards them.
+	Events event.Sink
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Rand is the randomness for ids; nil means crypto/rand.Reader.
+	Rand io.Reader
+}
+
+// Admin is the Management API's user use cases: what an administrator (a
+// token with the management scope) may do to any user. Unlike Service it
+// applies no account-center control, username policy or password policy, as
+// Logto's Management API does not.
+type Admin struct {
+	store  Store
+	hasher *password.Hasher
+	events event.Sink
+	now    func() time.Time
+	rand   io.Reader
+}
+
+// NewAdmin returns an Admin.
+func NewAdmin(cfg AdminConfig) (*Admin, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("account: AdminConfig.Store is nil")
+	}
+	if cfg.Hasher == nil {
+		return nil, errors.New("account: AdminConfig.Hasher is nil")
+	}
+	a := &Admin{store: cfg.Store, hasher: cfg.Hasher, events: cfg.Events, now: cfg.Now, rand: cfg.Rand}
+	if a.events == nil {
+		a.events = event.Discard{}
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.rand == nil {
+		a.rand = rand.Reader
+	}
+	return a, nil
+}
+
+// NewUser is the body of POST /api/users. Every member is optional. A user
+// may be created with a plain Password (hashed with argon2id) or with a
+// PasswordDigest and its PasswordAlgorithm imported from Logto or elsewhere,
+// not both; an imported digest is re-hashed to argon2id the first time the
+// user's password is checked successfully.
+type NewUser struct {
+	Username          *string
+	PrimaryEmail      *string
+	PrimaryPhone      *string
+	Password          *string
+	PasswordDigest    *string
+	PasswordAlgorithm *store.PasswordAlgorithm
+	Name              *string
+	Avatar            *string
+	CustomData        map[string]any
+	Profile           *store.Profile
+}
+
+// The password algorithms a digest may be imported with.
+var importableAlgorithms = map[store.PasswordAlgorithm]bool{
+	store.Argon2i: true, store.Argon2id: true, store.Argon2d: true, store.Bcrypt: true,
+	store.SHA1: true, store.SHA256: true, store.MD5: true, store.Legacy: true,
+}
+
+func (in NewUser) validate() error {
+	switch {
+	case in.Username != nil && !usernameFormat.MatchString(*in.Username):
+		return invalidBody("username: expected a letter or underscore followed by letters, digits and underscores")
+	case in.PrimaryEmail != nil && !EmailFormat.MatchString(*in.PrimaryEmail):
+		return invalidBody("primaryEmail: expected an email address")
+	case in.PrimaryPhone != nil && !PhoneFormat.MatchString(*in.PrimaryPhone):
+		return invalidBody("primaryPhone: expected digits")
+	case in.Avatar != nil && !isURL(*in.Avatar):
+		return invalidBody("avatar: expected a URL")
+	case in.Password != nil && *in.Password == "":
+		return invalidBody("password: expected a non-empty string")
+	case in.PasswordDigest != nil && len(*in.PasswordDigest) > 256:
+		return invalidBody("passwordDigest: expected at most 256 characters")
+	case in.PasswordAlgorithm != nil && !importableAlgorithms[*in.PasswordAlgorithm]:
+		return invalidBody("passwordAlgorithm: expected one of Argon2i, Argon2id, Argon2d, Bcrypt, SHA1, SHA256, MD5, Legacy")
+	}
+	return nil
+}
+
+// CreateUser applies POST /api/users and returns the new user.
+func (a *Admin) CreateUser(ctx context.Context, in NewUser) (*store.User, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if in.Password != nil && in.PasswordDigest != nil {
+		return nil, apierror.PasswordAndDigest
+	}
+	if in.PasswordDigest != nil && in.PasswordAlgorithm == nil {
+		return nil, apierror.PasswordAlgorithmRequired
+	}
+	id, err := store.NewID(a.rand)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	u := &store.User{
+		ID: id, Name: in.Name, Avatar: in.Avatar, CustomData: maps.Clone(in.CustomData),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if u.CustomData == nil {
+		u.CustomData = map[string]any{}
+	}
+	if in.Profile != nil {
+		u.Profile = *in.Profile
+	}
+	if in.Username != nil {
+		u.Username = *in.Username
+	}
+	if in.PrimaryEmail != nil {
+		u.PrimaryEmail = *in.PrimaryEmail
+	}
+	if in.PrimaryPhone != nil {
+		normalized, ok := store.ParsePhone(*in.PrimaryPhone)
+		if !ok {
+			return nil, apierror.InvalidPhone
+		}
+		u.PrimaryPhone = normalized
+	}
+	if err := checkNewUserLengths(u); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.Password != nil:
+		u.PasswordDigest, u.PasswordAlgorithm, err = a.hasher.Hash(ctx, *in.Password)
+		if err != nil {
+			return nil, fmt.Errorf("account: hashing the password: %w", err)
+		}
+		u.PasswordUpdatedAt = now
+	case in.PasswordDigest != nil:
+		u.PasswordDigest, u.PasswordAlgorithm = *in.PasswordDigest, *in.PasswordAlgorithm
+		u.PasswordUpdatedAt = now
+	}
+	if err := mapUserWrite(a.store.CreateUser(ctx, u)); err != nil {
+		return nil, err
+	}
+	a.events.Emit(ctx, event.Event{Name: event.UserDataUpdated, At: now, UserID: u.ID, Data: Snapshot(u)})
+	return u, nil
+}
+
+func checkNewUserLengths(u *store.User) error {
+	long := func(p *string, n int) bool { return p != nil && len([]rune(*p)) > n }
+	if long(u.Name, maxNameLength) || long(u.Avatar, maxAvatarLength) || len(u.Username) > maxUsernameLength {
+		return apierror.EntityValueTooLong
+	}
+	return nil
+}
+
+// GetUser applies GET /api/users/{userId}: the user, or 404 entity.not_found.
+func (a *Admin) GetUser(ctx context.Context, id string) (*store.User, error) {
+	u, err := a.store.GetUser(ctx, id)
+	if isNotFound(err) {
+		return nil, apierror.EntityNotFound.WithCause(err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("account: loading user: %w", err)
+	}
+	return u, nil
+}

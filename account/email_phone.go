@@ -1,0 +1,159 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/store"
+)
+
+// The formats of the email and phone members of request bodies (Logto's
+// emailRegEx and phoneRegEx).
+var (
+	EmailFormat = regexp.MustCompile(`^\S+@\S+\.\S+$`)
+	PhoneFormat = regexp.MustCompile(`^\d+$`)
+)
+
+// SetPrimaryEmail applies POST /api/my-account/primary-email
+// (reference/logto-contract.md §1.8): it makes email the caller's primary
+// email, proven by the verified code record recordID.
+func (s *Service) SetPrimaryEmail(ctx context.Context, c Caller, email, recordID string) error {
+	if !EmailFormat.MatchString(email) {
+		return invalidBody("email: expected an email address")
+	}
+	if err := s.preludeIdentifier(ctx, c, ScopeEmail, func(f store.AccountCenterFields) store.Control { return f.Email }); err != nil {
+		return err
+	}
+	if err := s.emails.Check(ctx, email); err != nil {
+		return err
+	}
+	r, err := NewIdentifierRecord(ctx, s.store, s.now(), c, recordID, store.RecordEmailCode)
+	if err != nil {
+		return err
+	}
+	if r.Identifier == nil || r.Identifier.Type != store.IdentifierEmail || r.Identifier.Value != email {
+		return apierror.RecordNotFound
+	}
+	return s.updateIdentifiers(ctx, c, func(ctx context.Context, tx store.Store, u *store.User) error {
+		other, err := tx.FindUserByEmail(ctx, email)
+		if err == nil && other.ID != u.ID {
+			return apierror.EmailAlreadyInUse
+		}
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("account: looking up email: %w", err)
+		}
+		u.PrimaryEmail = email
+		return nil
+	})
+}
+
+// RemovePrimaryEmail applies DELETE /api/my-account/primary-email (§1.9).
+func (s *Service) RemovePrimaryEmail(ctx context.Context, c Caller) error {
+	if err := s.preludeIdentifier(ctx, c, ScopeEmail, func(f store.AccountCenterFields) store.Control { return f.Email }); err != nil {
+		return err
+	}
+	return s.updateIdentifiers(ctx, c, func(_ context.Context, _ store.Store, u *store.User) error {
+		u.PrimaryEmail = ""
+		if !hasIdentifier(u) {
+			return apierror.LastSignInMethodRequired
+		}
+		return nil
+	})
+}
+
+// SetPrimaryPhone applies POST /api/my-account/primary-phone (§1.10): it makes
+// phone the caller's primary phone, proven by the verified code record
+// recordID. The number is stored as its E.164 digits without "+"; numbers
+// written with and without a national trunk prefix are the same number.
+func (s *Service) SetPrimaryPhone(ctx context.Context, c Caller, phone, recordID string) error {
+	if !PhoneFormat.MatchString(phone) {
+		return invalidBody("phone: expected digits")
+	}
+	if err := s.preludeIdentifier(ctx, c, ScopePhone, func(f store.AccountCenterFields) store.Control { return f.Phone }); err != nil {
+		return err
+	}
+	r, err := NewIdentifierRecord(ctx, s.store, s.now(), c, recordID, store.RecordPhoneCode)
+	if err != nil {
+		return err
+	}
+	if r.Identifier == nil || r.Identifier.Type != store.IdentifierPhone || r.Identifier.Value != phone {
+		return apierror.RecordNotFound
+	}
+	return s.updateIdentifiers(ctx, c, func(ctx context.Context, tx store.Store, u *store.User) error {
+		other, err := tx.FindUserByPhone(ctx, phone)
+		if err == nil && other.ID != u.ID {
+			return apierror.PhoneAlreadyInUse
+		}
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("account: looking up phone: %w", err)
+		}
+		normalized, ok := store.ParsePhone(phone)
+		if !ok {
+			return apierror.InvalidPhone
+		}
+		u.PrimaryPhone = normalized
+		return nil
+	})
+}
+
+// RemovePrimaryPhone applies DELETE /api/my-account/primary-phone (§1.11).
+func (s *Service) RemovePrimaryPhone(ctx context.Context, c Caller) error {
+	if err := s.preludeIdentifier(ctx, c, ScopePhone, func(f store.AccountCenterFields) store.Control { return f.Phone }); err != nil {
+		return err
+	}
+	return s.updateIdentifiers(ctx, c, func(_ context.Context, _ store.Store, u *store.User) error {
+		u.PrimaryPhone = ""
+		if !hasIdentifier(u) {
+			return apierror.LastSignInMethodRequired
+		}
+		return nil
+	})
+}
+
+// preludeIdentifier runs the checks the primary email and phone routes share,
+// in their order: identity proof, field control, scope (400), first party.
+func (s *Service) preludeIdentifier(ctx context.Context, c Caller, scope string, control func(store.AccountCenterFields) store.Control) error {
+	if err := RequireIdentity(ctx, s.store, s.now(), c); err != nil {
+		return err
+	}
+	ac, err := s.settings.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := requireEditable(control(ac.Fields)); err != nil {
+		return err
+	}
+	if err := requireScope(c, scope, 400); err != nil {
+		return err
+	}
+	return s.checkFirstParty(ctx, c)
+}
+
+// updateIdentifiers changes the caller's user in a transaction that holds its
+// row, so that two concurrent removals cannot both pass the "keep one
+// identifier" rule, and emits User.Data.Updated after it commits.
+func (s *Service) updateIdentifiers(ctx context.Context, c Caller, change func(ctx context.Context, tx store.Store, u *store.User) error) error {
+	var updated *store.User
+	err := s.store.InTx(ctx, func(ctx context.Context, tx store.Store) error {
+		u, err := lockUser(ctx, tx, c.UserID)
+		if err != nil {
+			return err
+		}
+		if err := change(ctx, tx, u); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.now()
+		if err := mapUserWrite(tx.UpdateUser(ctx, u)); err != nil {
+			return err
+		}
+		updated = u
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.emitUpdated(ctx, updated)
+	return nil
+}

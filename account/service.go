@@ -1,0 +1,206 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/password"
+	"github.com/accountapi/accountapi/store"
+)
+
+// Store is what the account use cases need of the store.
+type Store interface {
+	store.Users
+	store.Identities
+	store.VerificationRecords
+	store.Transactor
+}
+
+// FirstPartyFunc reports whether the application with the client id is a
+// first-party application of the host, allowed to change account data
+// (reference/logto-contract.md §0.4). An error counts as "no" (fail closed).
+type FirstPartyFunc func(ctx context.Context, clientID string) (bool, error)
+
+// Config configures a Service. Zero members take the defaults their docs name.
+type Config struct {
+	// Store holds the accounts. Required.
+	Store Store
+	// Settings serves the account-center settings. Required.
+	Settings *Settings
+	// Hasher hashes and checks passwords. Required.
+	Hasher *password.Hasher
+	// PasswordPolicy is checked when a user sets a password; nil means
+	// password.DefaultPolicy().
+	PasswordPolicy *password.Policy
+	// Breach, when set, rejects passwords found in breaches (the policy's
+	// pwned rule). Off by default because it needs the network.
+	Breach password.BreachChecker
+	// UsernamePolicy is checked when a user sets a username; the zero value is
+	// Logto's default.
+	UsernamePolicy UsernamePolicy
+	// EmailPolicy restricts which addresses may become a primary email; the
+	// zero value allows every address.
+	EmailPolicy EmailPolicy
+	// IsFirstParty tells first-party applications from third-party ones. A
+	// call whose token names a client the function calls third-party is
+	// refused with auth.third_party_application_forbidden. nil treats every
+	// application as first-party. Tokens without a client id always pass.
+	IsFirstParty FirstPartyFunc
+	// Events receives User.Data.Updated and User.Deleted; nil discards them.
+	Events event.Sink
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Rand is the randomness for ids; nil means crypto/rand.Reader.
+	Rand io.Reader
+}
+
+// Service is the Account API's use cases for the signed-in user: profile,
+// username, password, primary email and phone. Each method checks what its
+// route checks, in the order reference/logto-contract.md lists, and returns
+// *apierror.Error for every refusal.
+type Service struct {
+	store          Store
+	settings       *Settings
+	hasher         *password.Hasher
+	passwordPolicy password.Policy
+	breach         password.BreachChecker
+	usernames      UsernamePolicy
+	emails         EmailPolicy
+	isFirstParty   FirstPartyFunc
+	events         event.Sink
+	now            func() time.Time
+	rand           io.Reader
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("account: Config.Store is nil")
+	case cfg.Settings == nil:
+		return nil, errors.New("account: Config.Settings is nil")
+	case cfg.Hasher == nil:
+		return nil, errors.New("account: Config.Hasher is nil")
+	}
+	if err := cfg.UsernamePolicy.validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.EmailPolicy.validate(); err != nil {
+		return nil, err
+	}
+	s := &Service{
+		store: cfg.Store, settings: cfg.Settings, hasher: cfg.Hasher, breach: cfg.Breach,
+		usernames: cfg.UsernamePolicy, emails: cfg.EmailPolicy, isFirstParty: cfg.IsFirstParty,
+		events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
+	}
+	if cfg.PasswordPolicy != nil {
+		s.passwordPolicy = *cfg.PasswordPolicy
+	} else {
+		s.passwordPolicy = password.DefaultPolicy()
+	}
+	if err := s.passwordPolicy.Validate(); err != nil {
+		return nil, fmt.Errorf("account: Config.PasswordPolicy: %w", err)
+	}
+	if s.events == nil {
+		s.events = event.Discard{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	return s, nil
+}
+
+// Settings returns the account-center settings the service enforces.
+func (s *Service) Settings() *Settings { return s.settings }
+
+// CheckFirstParty refuses a caller whose token was issued to a third-party
+// application (403 auth.third_party_application_forbidden).
+func CheckFirstParty(ctx context.Context, isFirstParty FirstPartyFunc, c Caller) error {
+	if c.ClientID == "" || isFirstParty == nil {
+		return nil
+	}
+	ok, err := isFirstParty(ctx, c.ClientID)
+	if err != nil || !ok {
+		return apierror.ThirdPartyApplicationForbidden.WithCause(err)
+	}
+	return nil
+}
+
+func (s *Service) checkFirstParty(ctx context.Context, c Caller) error {
+	return CheckFirstParty(ctx, s.isFirstParty, c)
+}
+
+// requireScope refuses a caller without scope with auth.unauthorized at the
+// route's status (400 or 401; reference/logto-contract.md §0.5).
+func requireScope(c Caller, scope string, status int) error {
+	if c.HasScope(scope) {
+		return nil
+	}
+	return apierror.Unauthorized.WithStatus(status)
+}
+
+// requireEditable refuses a field whose control is not Edit.
+func requireEditable(c store.Control) error {
+	if c.Editable() {
+		return nil
+	}
+	return apierror.FieldNotEditable
+}
+
+// getUser loads the caller's user. A token for a user who no longer exists
+// is an unauthorized token.
+func getUser(ctx context.Context, users store.Users, id string) (*store.User, error) {
+	u, err := users.GetUser(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apierror.Unauthorized.WithCause(err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("account: loading user: %w", err)
+	}
+	return u, nil
+}
+
+// lockUser is getUser inside a transaction.
+func lockUser(ctx context.Context, tx store.Users, id string) (*store.User, error) {
+	u, err := tx.LockUser(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apierror.Unauthorized.WithCause(err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("account: locking user: %w", err)
+	}
+	return u, nil
+}
+
+// mapUserWrite turns the store's uniqueness errors into the API's.
+func mapUserWrite(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrDuplicateUsername):
+		return apierror.UsernameAlreadyInUse.WithCause(err)
+	case errors.Is(err, store.ErrDuplicateEmail):
+		return apierror.EmailAlreadyInUse.WithCause(err)
+	case errors.Is(err, store.ErrDuplicatePhone):
+		return apierror.PhoneAlreadyInUse.WithCause(err)
+	case errors.Is(err, store.ErrDuplicateIdentity):
+		return apierror.IdentityAlreadyInUse.WithCause(err)
+	case errors.Is(err, store.ErrNotFound):
+		return apierror.EntityNotFound.WithCause(err)
+	}
+	return fmt.Errorf("account: writing user: %w", err)
+}
+
+// emitUpdated sends User.Data.Updated for u.
+func (s *Service) emitUpdated(ctx context.Context, u *store.User) {
+	s.events.Emit(ctx, event.Event{Name: event.UserDataUpdated, At: s.now(), UserID: u.ID, Data: Snapshot(u)})
+}

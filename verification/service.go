@@ -1,0 +1,174 @@
+package verification
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/accountapi/accountapi/account"
+	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/notify"
+	"github.com/accountapi/accountapi/password"
+	"github.com/accountapi/accountapi/store"
+)
+
+// RecordTTL is how long a verification record lives: Logto's fixed ten
+// minutes, never extended by verifying it.
+const RecordTTL = 10 * time.Minute
+
+// Store is what the verification use cases need of the store.
+type Store interface {
+	store.Users
+	store.VerificationRecords
+	store.VerificationCodes
+	store.RateLimits
+	store.Lockouts
+	store.Transactor
+}
+
+// CodePolicy is Logto's verification-code policy.
+type CodePolicy struct {
+	// Lifetime of a code; zero means 10 minutes. Logto allows 60 s to 3600 s.
+	Lifetime time.Duration
+	// MaxAttempts per code, right or wrong; zero means 10. Logto allows 1–100.
+	MaxAttempts int
+}
+
+// SendLimit caps how many codes one recipient is sent in a window.
+type SendLimit struct {
+	// Max sends per recipient and window; zero means 10.
+	Max int
+	// Window; zero means 10 minutes.
+	Window time.Duration
+}
+
+// LockoutPolicy is Logto's identifier lockout sentinel: after MaxAttempts
+// failed verifications of one identifier within Window, the identifier is
+// blocked for Duration, even for a right password or code.
+type LockoutPolicy struct {
+	// MaxAttempts; zero means 100.
+	MaxAttempts int
+	// Window over which failures count; zero means one hour.
+	Window time.Duration
+	// Duration of a block; zero means 60 minutes.
+	Duration time.Duration
+}
+
+// Config configures a Service. Zero members take the defaults their docs name.
+type Config struct {
+	// Store holds records, codes and counters. Required.
+	Store Store
+	// Hasher checks passwords. Required.
+	Hasher *password.Hasher
+	// Notifier sends codes. nil answers 501 connector.not_found when a code
+	// is to be sent.
+	Notifier notify.Notifier
+	// EmailPolicy restricts which new addresses may be sent a code; it should
+	// be the account Service's.
+	EmailPolicy account.EmailPolicy
+	CodePolicy  CodePolicy
+	SendLimit   SendLimit
+	Lockout     LockoutPolicy
+	// IsFirstParty, as in account.Config.
+	IsFirstParty account.FirstPartyFunc
+	// Events receives Identifier.Lockout and User.Data.Updated (a password
+	// re-hashed); nil discards them.
+	Events event.Sink
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Rand is the randomness for ids and codes; nil means crypto/rand.Reader.
+	Rand io.Reader
+}
+
+// Service is the Verification API's use cases: it creates verification
+// records that prove something about the caller.
+type Service struct {
+	store        Store
+	hasher       *password.Hasher
+	notifier     notify.Notifier
+	emails       account.EmailPolicy
+	codes        CodePolicy
+	sends        SendLimit
+	lockout      LockoutPolicy
+	isFirstParty account.FirstPartyFunc
+	events       event.Sink
+	now          func() time.Time
+	rand         io.Reader
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("verification: Config.Store is nil")
+	}
+	if cfg.Hasher == nil {
+		return nil, errors.New("verification: Config.Hasher is nil")
+	}
+	s := &Service{
+		store: cfg.Store, hasher: cfg.Hasher, notifier: cfg.Notifier, emails: cfg.EmailPolicy,
+		codes: cfg.CodePolicy, sends: cfg.SendLimit, lockout: cfg.Lockout,
+		isFirstParty: cfg.IsFirstParty, events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
+	}
+	if s.codes.Lifetime == 0 {
+		s.codes.Lifetime = 10 * time.Minute
+	}
+	if s.codes.MaxAttempts == 0 {
+		s.codes.MaxAttempts = 10
+	}
+	if s.codes.Lifetime < time.Minute || s.codes.Lifetime > time.Hour {
+		return nil, fmt.Errorf("verification: code lifetime %v, want 1 minute to 1 hour", s.codes.Lifetime)
+	}
+	if s.codes.MaxAttempts < 1 || s.codes.MaxAttempts > 100 {
+		return nil, fmt.Errorf("verification: code attempts %d, want 1 to 100", s.codes.MaxAttempts)
+	}
+	if s.sends.Max == 0 {
+		s.sends.Max = 10
+	}
+	if s.sends.Window == 0 {
+		s.sends.Window = 10 * time.Minute
+	}
+	if s.lockout.MaxAttempts == 0 {
+		s.lockout.MaxAttempts = 100
+	}
+	if s.lockout.Window == 0 {
+		s.lockout.Window = time.Hour
+	}
+	if s.lockout.Duration == 0 {
+		s.lockout.Duration = time.Hour
+	}
+	if s.sends.Max < 0 || s.sends.Window < 0 || s.lockout.MaxAttempts < 0 || s.lockout.Window < 0 || s.lockout.Duration < 0 {
+		return nil, errors.New("verification: negative limit")
+	}
+	if s.events == nil {
+		s.events = event.Discard{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	return s, nil
+}
+
+// newRecord returns a record of typ created by the caller now.
+func (s *Service) newRecord(c account.Caller, typ store.RecordType) (*store.VerificationRecord, error) {
+	id, err := store.NewID(s.rand)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	return &store.VerificationRecord{
+		ID: id, Type: typ, CreatedBy: c.UserID, CreatedAt: now, ExpiresAt: now.Add(RecordTTL),
+	}, nil
+}
+
+func (s *Service) createRecord(ctx context.Context, r *store.VerificationRecord) error {
+	if err := s.store.CreateVerificationRecord(ctx, r); err != nil {
+		return fmt.Errorf("verification: storing record: %w", err)
+	}
+	return nil
+}
