@@ -1,0 +1,329 @@
+package httpadapter
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/accountapi/accountapi/account"
+	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/bearer"
+	"github.com/accountapi/accountapi/store"
+	"github.com/accountapi/accountapi/verification"
+)
+
+// AccountConfig configures an AccountHandler. Zero members take the defaults
+// their docs name.
+type AccountConfig struct {
+	// Authenticator turns bearer tokens into principals. Required.
+	Authenticator bearer.Authenticator
+	// Account serves /api/my-account. Required.
+	Account *account.Service
+	// Verification serves /api/verifications. Required.
+	Verification *verification.Service
+	// MaxBodyBytes caps request bodies; zero means DefaultMaxBodyBytes.
+	// Larger bodies are refused with 413 request.payload_too_large.
+	MaxBodyBytes int64
+	// Logger receives failures (5xx) with their causes; nil means
+	// slog.Default(). Bodies, tokens and codes are never logged.
+	Logger *slog.Logger
+}
+
+// AccountHandler serves the Account API (/api/my-account…) and the
+// Verification API (/api/verifications…) with Logto's wire contract. Every
+// request is authenticated with a bearer token whose scopes include openid,
+// and refused while the account center is disabled.
+type AccountHandler struct {
+	auth         bearer.Authenticator
+	account      *account.Service
+	verification *verification.Service
+	dec          decoder
+	rt           *router
+}
+
+// NewAccountHandler returns an AccountHandler.
+func NewAccountHandler(cfg AccountConfig) (*AccountHandler, error) {
+	switch {
+	case cfg.Authenticator == nil:
+		return nil, errors.New("httpadapter: AccountConfig.Authenticator is nil")
+	case cfg.Account == nil:
+		return nil, errors.New("httpadapter: AccountConfig.Account is nil")
+	case cfg.Verification == nil:
+		return nil, errors.New("httpadapter: AccountConfig.Verification is nil")
+	case cfg.MaxBodyBytes < 0:
+		return nil, errors.New("httpadapter: AccountConfig.MaxBodyBytes is negative")
+	}
+	h := &AccountHandler{
+		auth: cfg.Authenticator, account: cfg.Account, verification: cfg.Verification,
+		dec: decoder{max: cfg.MaxBodyBytes},
+	}
+	if h.dec.max == 0 {
+		h.dec.max = DefaultMaxBodyBytes
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	h.rt = newRouter(responder{log: log})
+	h.routes()
+	return h, nil
+}
+
+// Mount registers h on mux for its paths under prefix: with prefix "/auth",
+// GET /auth/api/my-account reaches GET /api/my-account.
+func (h *AccountHandler) Mount(mux *http.ServeMux, prefix string) {
+	mount(mux, prefix, h, "/api/my-account", "/api/my-account/", "/api/verifications/")
+}
+
+// ServeHTTP implements http.Handler.
+func (h *AccountHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if cors(w, r) {
+		return
+	}
+	h.rt.serve(w, r)
+}
+
+// cors applies Logto's CORS policy for the user routes (§0.1): any origin may
+// call them (bearer tokens, not cookies, authenticate), and every header is
+// exposed. It answers preflight requests itself and reports whether it did.
+func cors(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	origin := r.Header.Get("Origin")
+	h.Add("Vary", "Origin")
+	if origin == "" {
+		h.Set("Access-Control-Allow-Origin", "*")
+	} else {
+		h.Set("Access-Control-Allow-Origin", origin)
+	}
+	h.Set("Access-Control-Expose-Headers", "*")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,POST,DELETE,PATCH")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+		h.Add("Vary", "Access-Control-Request-Headers")
+	}
+	h.Set("Access-Control-Max-Age", "600")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// userHandler is a route of the user router: it runs after authentication
+// and the account-center gate.
+type userHandler func(w http.ResponseWriter, r *http.Request, c account.Caller) error
+
+// handle registers fn for pattern behind the user router's middleware, in
+// Logto's order (§0.1): bearer authentication, the openid scope, the
+// account-center gate; then the route decodes and validates its body.
+func (h *AccountHandler) handle(pattern string, fn userHandler) {
+	h.rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.authorize(r)
+		if err == nil {
+			err = fn(w, r, c)
+		}
+		if err != nil {
+			h.rt.rs.error(w, r, err)
+		}
+	})
+}
+
+func (h *AccountHandler) authorize(r *http.Request) (account.Caller, error) {
+	p, err := authenticate(r.Context(), h.auth, r)
+	if err != nil {
+		return account.Caller{}, err
+	}
+	if p.UserID == "" {
+		return account.Caller{}, apierror.Unauthorized
+	}
+	if !p.HasScope(account.ScopeOpenID) {
+		return account.Caller{}, apierror.Forbidden
+	}
+	ac, err := h.account.Settings().Get(r.Context())
+	if err != nil {
+		return account.Caller{}, err
+	}
+	if !ac.Enabled {
+		return account.Caller{}, apierror.AccountCenterNotEnabled
+	}
+	return caller(p, r), nil
+}
+
+func (h *AccountHandler) routes() {
+	h.handle("GET /api/my-account", h.getAccount)
+	h.handle("PATCH /api/my-account", h.patchAccount)
+	h.handle("PATCH /api/my-account/profile", h.patchProfile)
+	h.handle("POST /api/my-account/password", h.postPassword)
+	// Logto's code registers POST; its guide shows PATCH. Both are served.
+	for _, m := range []string{"POST", "PATCH"} {
+		h.handle(m+" /api/my-account/primary-email", h.postPrimaryEmail)
+		h.handle(m+" /api/my-account/primary-phone", h.postPrimaryPhone)
+	}
+	h.handle("DELETE /api/my-account/primary-email", h.deletePrimaryEmail)
+	h.handle("DELETE /api/my-account/primary-phone", h.deletePrimaryPhone)
+
+	h.handle("POST /api/verifications/password", h.postVerificationPassword)
+	h.handle("POST /api/verifications/verification-code", h.postVerificationCode)
+	h.handle("POST /api/verifications/verification-code/verify", h.postVerificationCodeVerify)
+}
+
+func (h *AccountHandler) getAccount(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	v, err := h.account.Get(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	h.rt.rs.json(w, http.StatusOK, accountBody(v))
+	return nil
+}
+
+func (h *AccountHandler) patchAccount(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	var body struct {
+		Name       account.Optional[*string]        `json:"name"`
+		Avatar     account.Optional[*string]        `json:"avatar"`
+		Username   account.Optional[*string]        `json:"username"`
+		CustomData account.Optional[map[string]any] `json:"customData"`
+	}
+	if err := h.dec.decode(w, r, &body, "name", "avatar", "username"); err != nil {
+		return err
+	}
+	v, err := h.account.Update(r.Context(), c, account.AccountPatch{
+		Name: body.Name, Avatar: body.Avatar, Username: body.Username, CustomData: body.CustomData,
+	})
+	if err != nil {
+		return err
+	}
+	h.rt.rs.json(w, http.StatusOK, accountBody(v))
+	return nil
+}
+
+func (h *AccountHandler) patchProfile(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	var body store.Profile
+	if err := h.dec.decode(w, r, &body); err != nil {
+		return err
+	}
+	p, err := h.account.UpdateProfile(r.Context(), c, body)
+	if err != nil {
+		return err
+	}
+	out := p.Profile
+	if !p.ShowAddress {
+		out.Address = nil
+	}
+	h.rt.rs.json(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *AccountHandler) postPassword(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	var body struct {
+		Password string `json:"password"`
+	}
+	if err := h.dec.decode(w, r, &body); err != nil {
+		return err
+	}
+	if err := h.account.SetPassword(r.Context(), c, body.Password); err != nil {
+		return err
+	}
+	noContent(w)
+	return nil
+}
+
+func (h *AccountHandler) postPrimaryEmail(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	var body struct {
+		Email    string `json:"email"`
+		RecordID string `json:"newIdentifierVerificationRecordId"`
+	}
+	if err := h.dec.decode(w, r, &body); err != nil {
+		return err
+	}
+	if err := h.account.SetPrimaryEmail(r.Context(), c, body.Email, body.RecordID); err != nil {
+		return err
+	}
+	noContent(w)
+	return nil
+}
+
+func (h *AccountHandler) deletePrimaryEmail(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	if err := h.account.RemovePrimaryEmail(r.Context(), c); err != nil {
+		return err
+	}
+	noContent(w)
+	return nil
+}
+
+func (h *AccountHandler) postPrimaryPhone(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	var body struct {
+		Phone    string `json:"phone"`
+		RecordID string `json:"newIdentifierVerificationRecordId"`
+	}
+	if err := h.dec.decode(w, r, &body); err != nil {
+		return err
+	}
+	if err := h.account.SetPrimaryPhone(r.Context(), c, body.Phone, body.RecordID); err != nil {
+		return err
+	}
+	noContent(w)
+	return nil
+}
+
+func (h *AccountHandler) deletePrimaryPhone(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	if err := h.account.RemovePrimaryPhone(r.Context(), c); err != nil {
+		return err
+	}
+	noContent(w)
+	return nil
+}
+
+// recordBody is the answer of the routes that create a verification record.
+type recordBody struct {
+	VerificationRecordID string `json:"verificationRecordId"`
+	ExpiresAt            string `json:"expiresAt,omitempty"`
+}
+
+func (h *AccountHandler) postVerificationPassword(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	var body struct {
+		Password string `json:"password"`
+	}
+	if err := h.dec.decode(w, r, &body); err != nil {
+		return err
+	}
+	rec, err := h.verification.VerifyPassword(r.Context(), c, body.Password)
+	if err != nil {
+		return err
+	}
+	h.rt.rs.json(w, http.StatusCreated, recordBody{rec.ID, isoTime(rec.ExpiresAt)})
+	return nil
+}
+
+func (h *AccountHandler) postVerificationCode(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	var body struct {
+		Identifier   store.Identifier   `json:"identifier"`
+		TemplateType store.TemplateType `json:"templateType"`
+	}
+	if err := h.dec.decode(w, r, &body); err != nil {
+		return err
+	}
+	rec, err := h.verification.SendCode(r.Context(), c, body.Identifier, body.TemplateType)
+	if err != nil {
+		return err
+	}
+	h.rt.rs.json(w, http.StatusCreated, recordBody{rec.ID, isoTime(rec.ExpiresAt)})
+	return nil
+}
+
+func (h *AccountHandler) postVerificationCodeVerify(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	var body struct {
+		Identifier     store.Identifier `json:"identifier"`
+		VerificationID string           `json:"verificationId"`
+		Code           string           `json:"code"`
+	}
+	if err := h.dec.decode(w, r, &body); err != nil {
+		return err
+	}
+	rec, err := h.verification.VerifyCode(r.Context(), c, body.Identifier, body.VerificationID, body.Code)
+	if err != nil {
+		return err
+	}
+	h.rt.rs.json(w, http.StatusOK, recordBody{VerificationRecordID: rec.ID})
+	return nil
+}

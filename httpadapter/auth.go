@@ -1,0 +1,69 @@
+package httpadapter
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"golang.org/x/text/language"
+
+	"github.com/accountapi/accountapi/account"
+	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/bearer"
+)
+
+// VerificationHeader carries the identity proof of Account API requests.
+const VerificationHeader = "Logto-Verification-Id"
+
+// authenticate turns the request's bearer token into a principal
+// (reference/logto-contract.md §0.1): no Authorization header → 401
+// auth.authorization_header_missing; not Bearer → 401
+// auth.authorization_token_type_not_supported; a token the authenticator
+// refuses, or one without a user → 401 auth.unauthorized.
+func authenticate(ctx context.Context, a bearer.Authenticator, r *http.Request) (bearer.Principal, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return bearer.Principal{}, apierror.AuthorizationHeaderMissing
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return bearer.Principal{}, apierror.AuthorizationTokenTypeNotSupported
+	}
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return bearer.Principal{}, apierror.Unauthorized
+	}
+	p, err := a.Authenticate(ctx, token)
+	switch {
+	case errors.Is(err, bearer.ErrInvalidToken):
+		return bearer.Principal{}, apierror.Unauthorized.WithCause(err)
+	case err != nil:
+		return bearer.Principal{}, err
+	}
+	return p, nil
+}
+
+// caller builds the use cases' Caller for an authenticated request.
+func caller(p bearer.Principal, r *http.Request) account.Caller {
+	return account.Caller{
+		UserID:               p.UserID,
+		Scopes:               p.Scopes,
+		ClientID:             p.ClientID,
+		VerificationRecordID: r.Header.Get(VerificationHeader),
+		Locale:               locale(r),
+	}
+}
+
+// locale returns the request's preferred language from Accept-Language, or "".
+func locale(r *http.Request) string {
+	h := r.Header.Get("Accept-Language")
+	if h == "" {
+		return ""
+	}
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err != nil || len(tags) == 0 {
+		return ""
+	}
+	return tags[0].String()
+}

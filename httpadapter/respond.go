@@ -1,0 +1,165 @@
+package httpadapter
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/accountapi/accountapi/apierror"
+)
+
+// DefaultMaxBodyBytes caps request bodies unless a Config says otherwise; it
+// is the JSON limit of Logto's body parser.
+const DefaultMaxBodyBytes = 1 << 20
+
+// errorBody is the JSON body of every error: Logto's {code, message, data?,
+// details?}.
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Data    any    `json:"data,omitempty"`
+	Details string `json:"details,omitempty"`
+}
+
+// responder writes responses and errors the same way for every handler.
+type responder struct {
+	log *slog.Logger
+}
+
+// error writes err as JSON with its status. Anything that is not an
+// *apierror.Error becomes a 500 whose body says nothing about it; the cause
+// goes to the log, which never receives request bodies or tokens.
+func (rs responder) error(w http.ResponseWriter, r *http.Request, err error) {
+	e := apierror.From(err)
+	if e.Status() >= 500 {
+		rs.log.LogAttrs(r.Context(), slog.LevelError, "accountapi request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("code", e.Code()), slog.String("error", e.Error()))
+	}
+	body := errorBody{Code: e.Code(), Message: e.Message(), Data: e.Data(), Details: e.Details()}
+	rs.json(w, e.Status(), body)
+}
+
+// json writes v as the JSON body with status.
+func (rs responder) json(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		rs.log.Error("accountapi: encoding a response", slog.String("error", err.Error()))
+		status, b = http.StatusInternalServerError, []byte(`{"code":"internal_server_error","message":"Internal server error."}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// noContent answers 204.
+func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
+
+// decoder reads request bodies: capped, one JSON object, strictly typed.
+type decoder struct {
+	max int64
+}
+
+// decode reads the request's JSON object into dst. An empty body is {}, as in
+// Logto. The body must be one JSON object within the size cap with members of
+// the right types; unknown members are ignored, as Logto's guards strip them.
+// Top-level members may not be null unless listed in nullable.
+func (d decoder) decode(w http.ResponseWriter, r *http.Request, dst any, nullable ...string) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, d.max))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return apierror.PayloadTooLarge
+		}
+		return invalidBody("unreadable body")
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		data = []byte("{}")
+	}
+	if data[0] != '{' {
+		return invalidBody("expected a JSON object")
+	}
+	// No store keeps NUL characters (PostgreSQL refuses them), so a body that
+	// would decode to one is refused here rather than failing as a 500.
+	if bytes.Contains(data, []byte(`\u0000`)) {
+		return invalidBody("strings must not contain NUL characters")
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		return invalidBody(describeJSONError(err))
+	}
+	for name, raw := range members {
+		if string(raw) == "null" && !contains(nullable, name) {
+			return invalidBody(name + ": must not be null")
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(dst); err != nil {
+		return invalidBody(describeJSONError(err))
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// describeJSONError says what is wrong with a body without echoing it.
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return field + ": expected " + jsonTypeName(typeErr.Type.Kind().String()) + ", got " + typeErr.Value
+	case errors.As(err, &syntaxErr):
+		return "malformed JSON"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "malformed JSON"
+	}
+	msg := err.Error()
+	// Errors from Optional and other decoders name the member; keep it short.
+	if i := strings.LastIndex(msg, "json: "); i >= 0 {
+		msg = msg[i+len("json: "):]
+	}
+	return msg
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "map", "struct":
+		return "object"
+	case "slice", "array":
+		return "array"
+	case "ptr", "interface":
+		return "value"
+	}
+	return "number"
+}
+
+func invalidBody(details string) *apierror.Error {
+	return apierror.InvalidInput.WithParam("type", "body").WithDetails(details)
+}
+
+// isoTime formats t as JavaScript's Date.prototype.toISOString does.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
