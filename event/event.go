@@ -2,6 +2,8 @@ package event
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -62,7 +64,16 @@ func (s Slog) Emit(ctx context.Context, e Event) {
 		slog.String("event", string(e.Name)),
 		slog.Time("at", e.At),
 		slog.String("userId", e.UserID),
-		slog.Any("data", e.Data))
+		slog.String("data", dataJSON(e.Data)))
+}
+
+// dataJSON renders an event's data as JSON for a log line.
+func dataJSON(data any) string {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Sprintf("%+v", data)
+	}
+	return string(b)
 }
 
 // Func adapts a function to a Sink.

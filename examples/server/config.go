@@ -1,0 +1,81 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// config is the example server's settings, from flags and environment.
+type config struct {
+	Addr        string
+	DB          string
+	PostgresDSN string
+	DevSecret   string
+	JWKSURL     string
+	Issuer      string
+	Audience    string
+	Outbox      string
+	SMTP        smtpConfig
+}
+
+type smtpConfig struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+}
+
+// parseConfig reads flags, with environment variables as their defaults.
+func parseConfig(args []string, getenv func(string) string) (config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c config
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.Addr, "addr", env("ACCOUNTAPI_ADDR", "127.0.0.1:8080"), "listen address")
+	fs.StringVar(&c.DB, "db", env("ACCOUNTAPI_DB", "accountapi.db"), "SQLite file")
+	fs.StringVar(&c.PostgresDSN, "postgres", env("ACCOUNTAPI_POSTGRES_DSN", ""), "PostgreSQL DSN (instead of SQLite)")
+	fs.StringVar(&c.DevSecret, "dev-secret", env("ACCOUNTAPI_DEV_SECRET", ""), "HS256 secret for development tokens")
+	fs.StringVar(&c.JWKSURL, "jwks-url", env("ACCOUNTAPI_JWKS_URL", ""), "verify JWTs against this JWK Set")
+	fs.StringVar(&c.Issuer, "issuer", env("ACCOUNTAPI_ISSUER", ""), "verify JWTs against this OpenID issuer's keys")
+	fs.StringVar(&c.Audience, "audience", env("ACCOUNTAPI_AUDIENCE", ""), "required audience of JWKS-verified tokens")
+	fs.StringVar(&c.Outbox, "outbox", env("ACCOUNTAPI_OUTBOX", ""), "append every message sent to this file as JSON lines")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", env("ACCOUNTAPI_SMTP_HOST", ""), "SMTP server host")
+	port, err := strconv.Atoi(env("ACCOUNTAPI_SMTP_PORT", "587"))
+	if err != nil {
+		return c, fmt.Errorf("ACCOUNTAPI_SMTP_PORT: %w", err)
+	}
+	fs.IntVar(&c.SMTP.Port, "smtp-port", port, "SMTP server port")
+	fs.StringVar(&c.SMTP.Username, "smtp-username", env("ACCOUNTAPI_SMTP_USERNAME", ""), "SMTP user")
+	fs.StringVar(&c.SMTP.Password, "smtp-password", env("ACCOUNTAPI_SMTP_PASSWORD", ""), "SMTP password")
+	fs.StringVar(&c.SMTP.From, "smtp-from", env("ACCOUNTAPI_SMTP_FROM", ""), "From address of emails")
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		var usage = "usage: server [-addr host:port] [-db file | -postgres dsn] [-dev-secret s | -jwks-url u | -issuer u] [-audience a] [-outbox file] [-smtp-host h …]"
+		if errors.Is(err, flag.ErrHelp) {
+			return c, errors.New(usage)
+		}
+		return c, fmt.Errorf("%w\n%s", err, usage)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.JWKSURL != "" && c.Issuer != "" {
+		return c, errors.New("-jwks-url and -issuer exclude each other")
+	}
+	if c.SMTP.Host != "" && c.SMTP.From == "" {
+		return c, errors.New("-smtp-host needs -smtp-from")
+	}
+	return c, nil
+}
+
+// production reports whether tokens come from a real identity provider.
+func (c config) production() bool { return c.JWKSURL != "" || c.Issuer != "" }

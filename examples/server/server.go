@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/accountapi/accountapi/account"
+	"github.com/accountapi/accountapi/bearer"
+	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/httpadapter"
+	"github.com/accountapi/accountapi/notify"
+	"github.com/accountapi/accountapi/password"
+	"github.com/accountapi/accountapi/store"
+	"github.com/accountapi/accountapi/store/postgres"
+	"github.com/accountapi/accountapi/store/sqlite"
+	"github.com/accountapi/accountapi/verification"
+)
+
+// backend is a store the server opened and must close.
+type backend interface {
+	store.Store
+	Migrate(ctx context.Context) error
+	Close() error
+}
+
+// run starts the server and serves until ctx is done.
+func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrating the store: %w", err)
+	}
+	if err := seedSettings(ctx, st); err != nil {
+		return err
+	}
+
+	auth, err := authenticator(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	notifier, err := notifier(cfg, log)
+	if err != nil {
+		return err
+	}
+	h, err := newHandler(st, auth, notifier, log)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "accountapi example server listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func openStore(ctx context.Context, cfg config) (backend, error) {
+	if cfg.PostgresDSN != "" {
+		st, err := postgres.Open(ctx, cfg.PostgresDSN)
+		if err != nil {
+			return nil, fmt.Errorf("opening PostgreSQL: %w", err)
+		}
+		return st, nil
+	}
+	st, err := sqlite.Open(cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("opening SQLite file %s: %w", cfg.DB, err)
+	}
+	return st, nil
+}
+
+// devSettings are the account-center settings of a new database: enabled,
+// every field editable, so the first curl works. PATCH /api/account-center
+// changes them.
+func devSettings() store.AccountCenter {
+	return store.AccountCenter{
+		Enabled: true,
+		Fields: store.AccountCenterFields{
+			Name: store.ControlEdit, Avatar: store.ControlEdit, Profile: store.ControlEdit,
+			Email: store.ControlEdit, Phone: store.ControlEdit, Password: store.ControlEdit,
+			Username: store.ControlEdit, Social: store.ControlEdit, CustomData: store.ControlEdit,
+			MFA: store.ControlEdit,
+		},
+		WebAuthnRelatedOrigins: []string{},
+	}
+}
+
+// seedSettings stores devSettings on a database that has no settings yet.
+func seedSettings(ctx context.Context, st store.Settings) error {
+	_, err := st.GetAccountCenter(ctx)
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	ac := devSettings()
+	ac.UpdatedAt = time.Now()
+	return st.SaveAccountCenter(ctx, &ac)
+}
+
+// authenticator verifies bearer tokens: against a real identity provider's
+// keys when -jwks-url or -issuer is given, else with the development HS256
+// secret (made up and printed, with an admin token, when not given).
+func authenticator(ctx context.Context, cfg config, stdout io.Writer) (bearer.Authenticator, error) {
+	if cfg.production() {
+		return bearer.NewJWKS(bearer.JWKSConfig{JWKSURL: cfg.JWKSURL, Issuer: cfg.Issuer, Audience: cfg.Audience})
+	}
+	secret := cfg.DevSecret
+	if secret == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		secret = hex.EncodeToString(b)
+		admin, err := mintDevToken(secret, "admin", "openid all", 24*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(stdout, "development secret (ACCOUNTAPI_DEV_SECRET): %s\n", secret)
+		fmt.Fprintf(stdout, "admin token (scope \"all\", valid 24 h):\n%s\n", admin)
+	}
+	return bearer.NewHS256(bearer.HS256Config{Secret: []byte(secret)})
+}
+
+// notifier sends codes: by SMTP when configured, else to the outbox file
+// when configured, else to the log (without the code).
+func notifier(cfg config, log *slog.Logger) (notify.Notifier, error) {
+	var fallback notify.Notifier = notify.NewSlog(notify.SlogConfig{Logger: log})
+	if cfg.Outbox != "" {
+		ob, err := notify.NewOutbox(notify.OutboxConfig{Path: cfg.Outbox})
+		if err != nil {
+			return nil, err
+		}
+		fallback = ob
+	}
+	email := fallback
+	if cfg.SMTP.Host != "" {
+		s, err := notify.NewSMTP(notify.SMTPConfig{
+			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password, From: cfg.SMTP.From,
+		})
+		if err != nil {
+			return nil, err
+		}
+		email = s
+		if cfg.Outbox != "" {
+			// Keep a copy of every email in the outbox too, so end-to-end
+			// tests can read codes while real mail goes out.
+			email = notify.Multi{s, fallback}
+		}
+	}
+	return notify.ByChannel{Email: email, SMS: fallback}, nil
+}
+
+// newHandler wires the use cases and the HTTP handlers over st.
+func newHandler(st store.Store, auth bearer.Authenticator, n notify.Notifier, log *slog.Logger) (http.Handler, error) {
+	events := event.Slog{Logger: log}
+	hasher, err := password.New(password.Config{})
+	if err != nil {
+		return nil, err
+	}
+	settings, err := account.NewSettings(account.SettingsConfig{Store: st})
+	if err != nil {
+		return nil, err
+	}
+	acct, err := account.New(account.Config{Store: st, Settings: settings, Hasher: hasher, Events: events})
+	if err != nil {
+		return nil, err
+	}
+	admin, err := account.NewAdmin(account.AdminConfig{Store: st, Hasher: hasher, Events: events})
+	if err != nil {
+		return nil, err
+	}
+	verif, err := verification.New(verification.Config{Store: st, Hasher: hasher, Notifier: n, Events: events})
+	if err != nil {
+		return nil, err
+	}
+	accountHandler, err := httpadapter.NewAccountHandler(httpadapter.AccountConfig{
+		Authenticator: auth, Account: acct, Verification: verif, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	managementHandler, err := httpadapter.NewManagementHandler(httpadapter.ManagementConfig{
+		Authenticator: auth, Admin: admin, Settings: settings, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	accountHandler.Mount(mux, "")
+	managementHandler.Mount(mux, "")
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	return mux, nil
+}
