@@ -2,8 +2,8 @@ package httpadapter_test
 
 import (
 	"bytes"
-	cryptoRand "crypto/rand"
 	"context"
+	cryptoRand "crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
