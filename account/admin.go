@@ -94,8 +94,9 @@ func (in NewUser) validate() error {
 		return invalidBody("primaryEmail: expected an email address")
 	case in.PrimaryPhone != nil && !PhoneFormat.MatchString(*in.PrimaryPhone):
 		return invalidBody("primaryPhone: expected digits")
-	case in.Avatar != nil && !isURL(*in.Avatar):
-		return invalidBody("avatar: expected a URL")
+	case in.Avatar != nil && *in.Avatar != "" && !isURL(*in.Avatar):
+		// Logto's guard: a URL or "" (null is absent).
+		return invalidBody("avatar: expected a URL or \"\"")
 	case in.Password != nil && *in.Password == "":
 		return invalidBody("password: expected a non-empty string")
 	case in.PasswordDigest != nil && len(*in.PasswordDigest) > 256:
@@ -116,6 +117,9 @@ func (a *Admin) CreateUser(ctx context.Context, in NewUser) (*store.User, error)
 	}
 	if in.PasswordDigest != nil && in.PasswordAlgorithm == nil {
 		return nil, apierror.PasswordAlgorithmRequired
+	}
+	if err := a.checkCollisions(ctx, in); err != nil {
+		return nil, err
 	}
 	id, err := store.NewID(a.rand)
 	if err != nil {
@@ -164,6 +168,35 @@ func (a *Admin) CreateUser(ctx context.Context, in NewUser) (*store.User, error)
 	}
 	a.events.Emit(ctx, event.Event{Name: event.UserDataUpdated, At: now, UserID: u.ID, Data: Snapshot(u)})
 	return u, nil
+}
+
+// checkCollisions refuses identifiers another user has, in Logto's order
+// (username, email, phone) and before the phone must parse. It only decides
+// which error a request with several taken identifiers gets: the unique
+// indexes still decide a race (mapUserWrite).
+func (a *Admin) checkCollisions(ctx context.Context, in NewUser) error {
+	checks := []struct {
+		value *string
+		find  func(context.Context, string) (*store.User, error)
+		taken *apierror.Error
+	}{
+		{in.Username, a.store.FindUserByUsername, apierror.UsernameAlreadyInUse},
+		{in.PrimaryEmail, a.store.FindUserByEmail, apierror.EmailAlreadyInUse},
+		{in.PrimaryPhone, a.store.FindUserByPhone, apierror.PhoneAlreadyInUse},
+	}
+	for _, c := range checks {
+		if c.value == nil {
+			continue
+		}
+		_, err := c.find(ctx, *c.value)
+		switch {
+		case err == nil:
+			return c.taken
+		case !isNotFound(err):
+			return fmt.Errorf("account: looking up an identifier: %w", err)
+		}
+	}
+	return nil
 }
 
 func checkNewUserLengths(u *store.User) error {

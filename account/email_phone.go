@@ -9,11 +9,15 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// The formats of the email and phone members of request bodies (Logto's
-// emailRegEx and phoneRegEx).
+// jsSpace is JavaScript's \s: Go's \s lacks \v and the Unicode spaces.
+const jsSpace = `\t\n\v\f\r \x{00a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}`
+
+// The formats of the email and phone members of request bodies: Logto's
+// emailRegEx (/^\S+@\S+\.\S+$/, with JavaScript's meaning of \S) and
+// phoneRegEx (/^\d+$/).
 var (
-	EmailFormat = regexp.MustCompile(`^\S+@\S+\.\S+$`)
-	PhoneFormat = regexp.MustCompile(`^\d+$`)
+	EmailFormat = regexp.MustCompile(`^[^` + jsSpace + `]+@[^` + jsSpace + `]+\.[^` + jsSpace + `]+$`)
+	PhoneFormat = regexp.MustCompile(`^[0-9]+$`)
 )
 
 // SetPrimaryEmail applies POST /api/my-account/primary-email

@@ -131,3 +131,25 @@ func TestWildcardMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestEmailFormatFollowsJavaScriptWhitespace(t *testing.T) {
+	for _, tt := range []struct {
+		email string
+		want  bool
+	}{
+		{"ann@example.com", true},
+		{"a.b+c@sub.example.co", true},
+		{"ann@example", false},
+		{"ann example@x.com", false},
+		{"ann\v@x.com", false},
+		{"ann\u00a0b@x.com", false},
+		{"ann@x\u2003y.com", false},
+		{"ann@x.com\u3000", false},
+		{"ann@x.\ufeffcom", false},
+		{"élodie@exemple.fr", true},
+	} {
+		if got := EmailFormat.MatchString(tt.email); got != tt.want {
+			t.Errorf("EmailFormat.MatchString(%q) = %v, want %v", tt.email, got, tt.want)
+		}
+	}
+}

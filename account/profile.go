@@ -101,9 +101,6 @@ func (s *Service) Update(ctx context.Context, c Caller, p AccountPatch) (*View, 
 	if !p.Name.Set && !p.Avatar.Set && !p.Username.Set && !p.CustomData.Set {
 		return nil, apierror.EntityInvalidInput
 	}
-	if err := checkLengths(p); err != nil {
-		return nil, err
-	}
 
 	var updated *store.User
 	err = s.store.InTx(ctx, func(ctx context.Context, tx store.Store) error {
@@ -125,6 +122,11 @@ func (s *Service) Update(ctx context.Context, c Caller, p AccountPatch) (*View, 
 				}
 				u.Username = *p.Username.Value
 			}
+		}
+		// Logto finds overlong values when it writes the row, after the
+		// username checks above.
+		if err := checkLengths(p); err != nil {
+			return err
 		}
 		if p.Name.Set {
 			u.Name = p.Name.Value

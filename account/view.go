@@ -22,6 +22,7 @@ const (
 	FieldUpdatedAt
 	FieldApplicationID
 	FieldIsSuspended
+	FieldCIMDClientID
 )
 
 // View is the caller's account as GET /api/my-account shows it: the user and
@@ -68,7 +69,7 @@ func view(u *store.User, c Caller, f store.AccountCenterFields) *View {
 	}
 	if c.HasScope(ScopeProfile) {
 		show |= FieldName | FieldAvatar | FieldUsername | FieldProfile | FieldLastSignInAt |
-			FieldCreatedAt | FieldUpdatedAt | FieldApplicationID | FieldIsSuspended | FieldHasPassword
+			FieldCreatedAt | FieldUpdatedAt | FieldApplicationID | FieldCIMDClientID | FieldIsSuspended | FieldHasPassword
 	}
 	for field, control := range map[Field]store.Control{
 		FieldName: f.Name, FieldAvatar: f.Avatar, FieldUsername: f.Username,

@@ -1,6 +1,7 @@
 package httpadapter
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -184,7 +185,7 @@ func (h *AccountHandler) patchAccount(w http.ResponseWriter, r *http.Request, c 
 		Username   account.Optional[*string]        `json:"username"`
 		CustomData account.Optional[map[string]any] `json:"customData"`
 	}
-	if err := h.dec.decode(w, r, &body, "name", "avatar", "username"); err != nil {
+	if err := h.dec.decode(w, r, &body, nullable("name", "avatar", "username")); err != nil {
 		return err
 	}
 	v, err := h.account.Update(r.Context(), c, account.AccountPatch{
@@ -198,11 +199,33 @@ func (h *AccountHandler) patchAccount(w http.ResponseWriter, r *http.Request, c 
 }
 
 func (h *AccountHandler) patchProfile(w http.ResponseWriter, r *http.Request, c account.Caller) error {
-	var body store.Profile
+	var body struct {
+		store.Profile
+		// Address shadows Profile.Address so that its members can be
+		// checked for null, which Logto's guard refuses as for the other
+		// claims.
+		Address json.RawMessage `json:"address"`
+	}
 	if err := h.dec.decode(w, r, &body); err != nil {
 		return err
 	}
-	p, err := h.account.UpdateProfile(r.Context(), c, body)
+	if body.Address != nil {
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(body.Address, &members); err != nil {
+			return invalidBody("address: expected object")
+		}
+		for name, raw := range members {
+			if string(raw) == "null" {
+				return invalidBody("address." + name + ": must not be null")
+			}
+		}
+		var a store.Address
+		if err := json.Unmarshal(body.Address, &a); err != nil {
+			return invalidBody("address." + describeJSONError(err))
+		}
+		body.Profile.Address = &a
+	}
+	p, err := h.account.UpdateProfile(r.Context(), c, body.Profile)
 	if err != nil {
 		return err
 	}
@@ -218,7 +241,7 @@ func (h *AccountHandler) postPassword(w http.ResponseWriter, r *http.Request, c 
 	var body struct {
 		Password string `json:"password"`
 	}
-	if err := h.dec.decode(w, r, &body); err != nil {
+	if err := h.dec.decode(w, r, &body, required("password")); err != nil {
 		return err
 	}
 	if err := h.account.SetPassword(r.Context(), c, body.Password); err != nil {
@@ -233,7 +256,7 @@ func (h *AccountHandler) postPrimaryEmail(w http.ResponseWriter, r *http.Request
 		Email    string `json:"email"`
 		RecordID string `json:"newIdentifierVerificationRecordId"`
 	}
-	if err := h.dec.decode(w, r, &body); err != nil {
+	if err := h.dec.decode(w, r, &body, required("email", "newIdentifierVerificationRecordId")); err != nil {
 		return err
 	}
 	if err := h.account.SetPrimaryEmail(r.Context(), c, body.Email, body.RecordID); err != nil {
@@ -256,7 +279,7 @@ func (h *AccountHandler) postPrimaryPhone(w http.ResponseWriter, r *http.Request
 		Phone    string `json:"phone"`
 		RecordID string `json:"newIdentifierVerificationRecordId"`
 	}
-	if err := h.dec.decode(w, r, &body); err != nil {
+	if err := h.dec.decode(w, r, &body, required("phone", "newIdentifierVerificationRecordId")); err != nil {
 		return err
 	}
 	if err := h.account.SetPrimaryPhone(r.Context(), c, body.Phone, body.RecordID); err != nil {
@@ -284,7 +307,7 @@ func (h *AccountHandler) postVerificationPassword(w http.ResponseWriter, r *http
 	var body struct {
 		Password string `json:"password"`
 	}
-	if err := h.dec.decode(w, r, &body); err != nil {
+	if err := h.dec.decode(w, r, &body, required("password")); err != nil {
 		return err
 	}
 	rec, err := h.verification.VerifyPassword(r.Context(), c, body.Password)
@@ -300,7 +323,7 @@ func (h *AccountHandler) postVerificationCode(w http.ResponseWriter, r *http.Req
 		Identifier   store.Identifier   `json:"identifier"`
 		TemplateType store.TemplateType `json:"templateType"`
 	}
-	if err := h.dec.decode(w, r, &body); err != nil {
+	if err := h.dec.decode(w, r, &body, required("identifier")); err != nil {
 		return err
 	}
 	rec, err := h.verification.SendCode(r.Context(), c, body.Identifier, body.TemplateType)
@@ -317,7 +340,7 @@ func (h *AccountHandler) postVerificationCodeVerify(w http.ResponseWriter, r *ht
 		VerificationID string           `json:"verificationId"`
 		Code           string           `json:"code"`
 	}
-	if err := h.dec.decode(w, r, &body); err != nil {
+	if err := h.dec.decode(w, r, &body, required("identifier", "verificationId", "code")); err != nil {
 		return err
 	}
 	rec, err := h.verification.VerifyCode(r.Context(), c, body.Identifier, body.VerificationID, body.Code)

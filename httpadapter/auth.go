@@ -26,8 +26,10 @@ func authenticate(ctx context.Context, a bearer.Authenticator, r *http.Request) 
 	if h == "" {
 		return bearer.Principal{}, apierror.AuthorizationHeaderMissing
 	}
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+	// "Bearer" alone names the scheme without a token: Logto checks the
+	// scheme first, then fails to look the empty token up.
+	scheme, token, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
 		return bearer.Principal{}, apierror.AuthorizationTokenTypeNotSupported
 	}
 	token = strings.TrimSpace(token)

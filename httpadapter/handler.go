@@ -30,7 +30,9 @@ func (rt *router) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	h, pattern := rt.mux.Handler(r)
 	if pattern != "" {
-		h.ServeHTTP(w, r)
+		// Serve through the mux, not h: only ServeMux.ServeHTTP fills in
+		// the path values ({userId}) the routes read.
+		rt.mux.ServeHTTP(w, r)
 		return
 	}
 	// Let net/http decide between 404 and 405 (and compute Allow), then

@@ -134,7 +134,8 @@ func (h *ManagementHandler) postUser(w http.ResponseWriter, r *http.Request, _ b
 		CustomData        map[string]any           `json:"customData"`
 		Profile           *store.Profile           `json:"profile"`
 	}
-	if err := h.dec.decode(w, r, &body); err != nil {
+	// Logto's guard lets avatar (only) be null.
+	if err := h.dec.decode(w, r, &body, nullable("avatar")); err != nil {
 		return err
 	}
 	u, err := h.admin.CreateUser(r.Context(), account.NewUser{
@@ -204,7 +205,7 @@ func (h *ManagementHandler) patchAccountCenter(w http.ResponseWriter, r *http.Re
 		CustomCSS              account.Optional[*string]                   `json:"customCss"`
 		ProfileFields          account.Optional[[]store.ProfileField]      `json:"profileFields"`
 	}
-	if err := h.dec.decode(w, r, &body, "deleteAccountUrl", "customCss", "profileFields"); err != nil {
+	if err := h.dec.decode(w, r, &body, nullable("deleteAccountUrl", "customCss", "profileFields")); err != nil {
 		return err
 	}
 	ac, err := h.settings.Update(r.Context(), account.SettingsPatch{

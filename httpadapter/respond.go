@@ -66,11 +66,37 @@ type decoder struct {
 	max int64
 }
 
+// bodyRules says which top-level members of a body may be null and which
+// must be present.
+type bodyRules struct {
+	nullable, required []string
+}
+
+// bodyRule adds to a route's bodyRules.
+type bodyRule func(*bodyRules)
+
+// nullable lets the members be null (by default no member may be).
+func nullable(names ...string) bodyRule {
+	return func(r *bodyRules) { r.nullable = append(r.nullable, names...) }
+}
+
+// required makes the members mandatory, as Logto's guards do; a missing
+// member is refused before any route check, while an empty string reaches
+// the route's own checks.
+func required(names ...string) bodyRule {
+	return func(r *bodyRules) { r.required = append(r.required, names...) }
+}
+
 // decode reads the request's JSON object into dst. An empty body is {}, as in
 // Logto. The body must be one JSON object within the size cap with members of
 // the right types; unknown members are ignored, as Logto's guards strip them.
-// Top-level members may not be null unless listed in nullable.
-func (d decoder) decode(w http.ResponseWriter, r *http.Request, dst any, nullable ...string) error {
+// Top-level members may not be null unless a nullable rule lists them, and
+// must be present when a required rule lists them.
+func (d decoder) decode(w http.ResponseWriter, r *http.Request, dst any, rules ...bodyRule) error {
+	var rs bodyRules
+	for _, rule := range rules {
+		rule(&rs)
+	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, d.max))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -87,16 +113,23 @@ func (d decoder) decode(w http.ResponseWriter, r *http.Request, dst any, nullabl
 		return invalidBody("expected a JSON object")
 	}
 	// No store keeps NUL characters (PostgreSQL refuses them), so a body that
-	// would decode to one is refused here rather than failing as a 500.
-	if bytes.Contains(data, []byte(`\u0000`)) {
+	// would decode to one is refused here rather than failing as a 500. The
+	// text \u0000 alone is not enough: after an escaped backslash it is
+	// ordinary text, so the candidates are decoded to be sure.
+	if bytes.Contains(data, []byte(`\u0000`)) && hasNUL(data) {
 		return invalidBody("strings must not contain NUL characters")
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(data, &members); err != nil {
 		return invalidBody(describeJSONError(err))
 	}
+	for _, name := range rs.required {
+		if _, ok := members[name]; !ok {
+			return invalidBody(name + ": required")
+		}
+	}
 	for name, raw := range members {
-		if string(raw) == "null" && !contains(nullable, name) {
+		if string(raw) == "null" && !contains(rs.nullable, name) {
 			return invalidBody(name + ": must not be null")
 		}
 	}
@@ -106,6 +139,37 @@ func (d decoder) decode(w http.ResponseWriter, r *http.Request, dst any, nullabl
 		return invalidBody(describeJSONError(err))
 	}
 	return nil
+}
+
+// hasNUL reports whether the JSON text data decodes to a string or a member
+// name with a NUL character. Malformed JSON reports false; decoding it
+// reports the error.
+func hasNUL(data []byte) bool {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return false
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			return strings.ContainsRune(v, 0)
+		case []any:
+			for _, e := range v {
+				if walk(e) {
+					return true
+				}
+			}
+		case map[string]any:
+			for k, e := range v {
+				if strings.ContainsRune(k, 0) || walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
 }
 
 func contains(list []string, s string) bool {

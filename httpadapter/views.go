@@ -24,6 +24,8 @@ func (o opt[T]) IsZero() bool { return !o.ok }
 func (o opt[T]) MarshalJSON() ([]byte, error) { return json.Marshal(o.v) }
 
 // accountJSON is GET /api/my-account's body (reference/logto-contract.md §5).
+// CIMDClientID is the CIMD client Logto records a sign-up through; no user of
+// this library signs up through one, so it is null whenever it is shown.
 type accountJSON struct {
 	ID                            string                         `json:"id"`
 	Username                      opt[*string]                   `json:"username,omitzero"`
@@ -38,6 +40,7 @@ type accountJSON struct {
 	CreatedAt                     opt[int64]                     `json:"createdAt,omitzero"`
 	UpdatedAt                     opt[int64]                     `json:"updatedAt,omitzero"`
 	ApplicationID                 opt[*string]                   `json:"applicationId,omitzero"`
+	CIMDClientID                  opt[*string]                   `json:"cimdClientId,omitzero"`
 	IsSuspended                   opt[bool]                      `json:"isSuspended,omitzero"`
 	HasPassword                   opt[bool]                      `json:"hasPassword,omitzero"`
 	HasSecurityVerificationMethod bool                           `json:"hasSecurityVerificationMethod"`
@@ -63,6 +66,7 @@ func accountBody(v *account.View) accountJSON {
 		CreatedAt:                     optIf(v.Has(account.FieldCreatedAt), d.CreatedAt),
 		UpdatedAt:                     optIf(v.Has(account.FieldUpdatedAt), d.UpdatedAt),
 		ApplicationID:                 optIf(v.Has(account.FieldApplicationID), d.ApplicationID),
+		CIMDClientID:                  optIf(v.Has(account.FieldCIMDClientID), (*string)(nil)),
 		IsSuspended:                   optIf(v.Has(account.FieldIsSuspended), d.IsSuspended),
 		HasPassword:                   optIf(v.Has(account.FieldHasPassword), d.HasPassword),
 		HasSecurityVerificationMethod: v.HasSecurityVerificationMethod(),
