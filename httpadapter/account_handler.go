@@ -9,6 +9,7 @@ import (
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/bearer"
+	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/store"
 	"github.com/accountapi/accountapi/verification"
 )
@@ -22,6 +23,10 @@ type AccountConfig struct {
 	Account *account.Service
 	// Verification serves /api/verifications. Required.
 	Verification *verification.Service
+	// MFA serves the MFA routes of both APIs (mfa-verifications, mfa-settings,
+	// logto-configs, web-authn and the step-up routes) and
+	// /.well-known/webauthn. nil leaves them unserved (404).
+	MFA *mfa.Service
 	// MaxBodyBytes caps request bodies; zero means DefaultMaxBodyBytes.
 	// Larger bodies are refused with 413 request.payload_too_large.
 	MaxBodyBytes int64
@@ -38,6 +43,7 @@ type AccountHandler struct {
 	auth         bearer.Authenticator
 	account      *account.Service
 	verification *verification.Service
+	mfa          *mfa.Service
 	dec          decoder
 	rt           *router
 }
@@ -55,7 +61,7 @@ func NewAccountHandler(cfg AccountConfig) (*AccountHandler, error) {
 		return nil, errors.New("httpadapter: AccountConfig.MaxBodyBytes is negative")
 	}
 	h := &AccountHandler{
-		auth: cfg.Authenticator, account: cfg.Account, verification: cfg.Verification,
+		auth: cfg.Authenticator, account: cfg.Account, verification: cfg.Verification, mfa: cfg.MFA,
 		dec: decoder{max: cfg.MaxBodyBytes},
 	}
 	if h.dec.max == 0 {
@@ -73,7 +79,7 @@ func NewAccountHandler(cfg AccountConfig) (*AccountHandler, error) {
 // Mount registers h on mux for its paths under prefix: with prefix "/auth",
 // GET /auth/api/my-account reaches GET /api/my-account.
 func (h *AccountHandler) Mount(mux *http.ServeMux, prefix string) {
-	mount(mux, prefix, h, "/api/my-account", "/api/my-account/", "/api/verifications/")
+	mount(mux, prefix, h, "/api/my-account", "/api/my-account/", "/api/verifications/", "/.well-known/webauthn")
 }
 
 // ServeHTTP implements http.Handler.
@@ -167,6 +173,11 @@ func (h *AccountHandler) routes() {
 	h.handle("POST /api/verifications/password", h.postVerificationPassword)
 	h.handle("POST /api/verifications/verification-code", h.postVerificationCode)
 	h.handle("POST /api/verifications/verification-code/verify", h.postVerificationCodeVerify)
+
+	if h.mfa != nil {
+		h.mfaRoutes()
+		h.webauthnRoutes()
+	}
 }
 
 func (h *AccountHandler) getAccount(w http.ResponseWriter, r *http.Request, c account.Caller) error {

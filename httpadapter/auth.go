@@ -3,6 +3,7 @@ package httpadapter
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/bearer"
+	"github.com/accountapi/accountapi/mfa"
 )
 
 // VerificationHeader carries the identity proof of Account API requests.
@@ -68,4 +70,22 @@ func locale(r *http.Request) string {
 		return ""
 	}
 	return tags[0].String()
+}
+
+// client describes where the request comes from, for WebAuthn and TOTP: the
+// host name and origin the API was reached at, and the browser.
+func client(r *http.Request) mfa.Client {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return mfa.Client{
+		Host:      strings.Trim(host, "[]"),
+		Origin:    scheme + "://" + r.Host,
+		UserAgent: r.UserAgent(),
+	}
 }

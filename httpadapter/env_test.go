@@ -22,6 +22,7 @@ import (
 	"github.com/accountapi/accountapi/bearer"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/httpadapter"
+	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
@@ -127,6 +128,7 @@ type envConfig struct {
 	store        store.Store
 	accountCfg   func(*account.Config)
 	verifyCfg    func(*verification.Config)
+	mfaCfg       func(*mfa.Config)
 	settings     *store.AccountCenter
 	isFirstParty account.FirstPartyFunc
 }
@@ -149,6 +151,12 @@ func withAccountConfig(f func(*account.Config)) envOption {
 
 func withVerificationConfig(f func(*verification.Config)) envOption {
 	return func(c *envConfig) { c.verifyCfg = f }
+}
+
+// withMFAConfig adjusts the MFA service's config (by default every factor is
+// enabled and secrets are stored in plain text).
+func withMFAConfig(f func(*mfa.Config)) envOption {
+	return func(c *envConfig) { c.mfaCfg = f }
 }
 
 // withStore builds the env over st instead of a fresh SQLite store.
@@ -246,9 +254,20 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mcfg := mfa.Config{
+		Store: st, Settings: settings, Events: e.events, Now: e.clock.Now, IsFirstParty: cfg.isFirstParty,
+		Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
+	}
+	if cfg.mfaCfg != nil {
+		cfg.mfaCfg(&mcfg)
+	}
+	mfaSvc, err := mfa.New(mcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ah, err := httpadapter.NewAccountHandler(httpadapter.AccountConfig{
-		Authenticator: auth, Account: acct, Verification: verif, Logger: quiet, MaxBodyBytes: 64 << 10,
+		Authenticator: auth, Account: acct, Verification: verif, MFA: mfaSvc, Logger: quiet, MaxBodyBytes: 64 << 10,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -328,6 +347,9 @@ type req struct {
 	method, path, token string
 	body                any // encoded as JSON unless it is a string or []byte
 	header              map[string]string
+	// host is the Host the request is sent to ("" keeps httptest's
+	// example.com).
+	host string
 }
 
 func (e *env) do(r req) response {
@@ -355,6 +377,9 @@ func (e *env) do(r req) response {
 	}
 	for k, v := range r.header {
 		hr.Header.Set(k, v)
+	}
+	if r.host != "" {
+		hr.Host = r.host
 	}
 	w := httptest.NewRecorder()
 	e.handler.ServeHTTP(w, hr)

@@ -209,7 +209,6 @@ func TestManagementCreateUser(t *testing.T) {
 	}
 }
 
-
 // TestManagementCreateThenGet reads users created by POST /api/users back
 // through GET /api/users/{userId}: the same body.
 func TestManagementCreateThenGet(t *testing.T) {

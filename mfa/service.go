@@ -1,0 +1,223 @@
+package mfa
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/accountapi/accountapi/account"
+	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/store"
+)
+
+// Store is what the MFA use cases need of the store.
+type Store interface {
+	store.Users
+	store.MFAFactors
+	store.VerificationRecords
+	store.Lockouts
+	store.Transactor
+}
+
+// Client is what the HTTP request says about where a call comes from, for
+// the WebAuthn relying party and the TOTP issuer. The adapter fills it in.
+type Client struct {
+	// Host is the host name the API was reached at, without a port.
+	Host string
+	// Origin is the API's origin as the request reached it,
+	// scheme://host[:port].
+	Origin string
+	// UserAgent is the browser's User-Agent ("" if absent).
+	UserAgent string
+}
+
+// WebAuthnConfig describes the WebAuthn relying party.
+type WebAuthnConfig struct {
+	// RPID is the relying-party id passkeys are scoped to; "" means the host
+	// name of each request, as Logto does. Set it when the API is reached
+	// under several host names that should share passkeys (e.g. the
+	// registrable domain "example.com").
+	RPID string
+	// RPDisplayName is shown by authenticators; "" means the RP id.
+	RPDisplayName string
+	// Origins are the origins responses may come from besides the account
+	// center's webauthnRelatedOrigins; nil means the origin of each request
+	// (its scheme and Host). Set it behind a proxy that terminates TLS.
+	Origins []string
+	// Timeout is how long the browser waits for the user; zero means 60 s.
+	Timeout time.Duration
+}
+
+// Config configures a Service. Zero members take the defaults their docs name.
+type Config struct {
+	// Store holds the factors. Required.
+	Store Store
+	// Settings serves the account-center settings. Required.
+	Settings *account.Settings
+	// Factors is the enabled-factor policy (Logto's sign-in experience
+	// mfa.factors): the factors users may bind. Empty enables none.
+	Factors []store.FactorType
+	// PasskeySignIn lets users bind WebAuthn credentials even when WebAuthn
+	// is not in Factors (Logto's passkeySignIn.enabled).
+	PasskeySignIn bool
+	// EncryptionKeys seal TOTP secrets and backup codes at rest with
+	// AES-256-GCM. Each key is 32 bytes; the first seals, every key opens, so
+	// a key is rotated by putting the new one first. Empty stores them in
+	// plain text.
+	EncryptionKeys [][]byte
+	// TOTPIssuer names the service in authenticator apps (the otpauth
+	// issuer); "" means the request's host name.
+	TOTPIssuer string
+	// WebAuthn describes the relying party.
+	WebAuthn WebAuthnConfig
+	// IsFirstParty, as in account.Config.
+	IsFirstParty account.FirstPartyFunc
+	// Events receives User.Data.Updated when factors change; nil discards.
+	Events event.Sink
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Rand is the randomness for secrets, codes, challenges and ids; nil
+	// means crypto/rand.Reader.
+	Rand io.Reader
+}
+
+// Service is the MFA use cases: binding, listing, renaming and removing a
+// user's TOTP, backup-code and WebAuthn factors, the WebAuthn ceremonies,
+// and step-up verification with a factor.
+type Service struct {
+	store         Store
+	settings      *account.Settings
+	factors       []store.FactorType
+	passkeySignIn bool
+	sealer        *sealer
+	totpIssuer    string
+	webauthn      WebAuthnConfig
+	isFirstParty  account.FirstPartyFunc
+	events        event.Sink
+	now           func() time.Time
+	rand          io.Reader
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("mfa: Config.Store is nil")
+	}
+	if cfg.Settings == nil {
+		return nil, errors.New("mfa: Config.Settings is nil")
+	}
+	for _, f := range cfg.Factors {
+		switch f {
+		case store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode:
+		default:
+			return nil, fmt.Errorf("mfa: unknown factor %q in Config.Factors", f)
+		}
+	}
+	s := &Service{
+		store: cfg.Store, settings: cfg.Settings, factors: slices.Clone(cfg.Factors),
+		passkeySignIn: cfg.PasskeySignIn, totpIssuer: cfg.TOTPIssuer, webauthn: cfg.WebAuthn,
+		isFirstParty: cfg.IsFirstParty, events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
+	}
+	if s.webauthn.Timeout == 0 {
+		s.webauthn.Timeout = 60 * time.Second
+	}
+	if s.events == nil {
+		s.events = event.Discard{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	sealer, err := newSealer(cfg.EncryptionKeys, s.rand)
+	if err != nil {
+		return nil, err
+	}
+	s.sealer = sealer
+	return s, nil
+}
+
+// enabled reports whether users may bind factor t (400
+// session.mfa.mfa_factor_not_enabled otherwise).
+func (s *Service) enabled(t store.FactorType) bool {
+	if t == store.FactorWebAuthn && s.passkeySignIn {
+		return true
+	}
+	return slices.Contains(s.factors, t)
+}
+
+func (s *Service) requireEnabled(t store.FactorType) error {
+	if !s.enabled(t) {
+		return apierror.MFAFactorNotEnabled
+	}
+	return nil
+}
+
+// passkeyControl is the control of the passkey field, which falls back to
+// the mfa field while it is unset (reference/logto-contract.md §6).
+func passkeyControl(f store.AccountCenterFields) store.Control {
+	if f.Passkey != "" {
+		return f.Passkey
+	}
+	return f.MFA
+}
+
+// controlFor is the control that governs a factor of type t: passkey (or mfa)
+// for WebAuthn, mfa for the others.
+func controlFor(f store.AccountCenterFields, t store.FactorType) store.Control {
+	if t == store.FactorWebAuthn {
+		return passkeyControl(f)
+	}
+	return f.MFA
+}
+
+// requireScope answers auth.unauthorized with status when the caller lacks
+// the identities scope, which every MFA route of the Account API needs.
+func requireIdentitiesScope(c account.Caller) error {
+	if c.HasScope(account.ScopeIdentities) {
+		return nil
+	}
+	return apierror.Unauthorized.WithStatus(401)
+}
+
+func requireEditable(c store.Control) error {
+	if c.Editable() {
+		return nil
+	}
+	return apierror.FieldNotEditable
+}
+
+func requireReadable(c store.Control) error {
+	if c.Readable() {
+		return nil
+	}
+	return apierror.FieldNotEnabled
+}
+
+// emitUpdated sends User.Data.Updated for the user after a factor change.
+func (s *Service) emitUpdated(ctx context.Context, userID string) {
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil {
+		return
+	}
+	s.events.Emit(ctx, event.Event{Name: event.UserDataUpdated, At: s.now(), UserID: userID, Data: account.Snapshot(u)})
+}
+
+// setMFAEnabled marks the user's MFA enabled after a factor is bound, inside
+// the binding transaction.
+func setMFAEnabled(ctx context.Context, tx store.Store, userID string, now time.Time) error {
+	u, err := tx.LockUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	on := true
+	u.LogtoConfig.MFA.Enabled = &on
+	u.UpdatedAt = now
+	return tx.UpdateUser(ctx, u)
+}
