@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"unicode/utf16"
 
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
@@ -27,7 +28,7 @@ func invalidBody(details string) *apierror.Error {
 func validateIdentifier(id store.Identifier) error {
 	switch id.Type {
 	case store.IdentifierEmail:
-		if len(id.Value) > 256 || !account.EmailFormat.MatchString(id.Value) {
+		if utf16Len(id.Value) > 256 || !account.EmailFormat.MatchString(id.Value) {
 			return invalidBody("identifier.value: expected an email address of at most 256 characters")
 		}
 	case store.IdentifierPhone:
@@ -38,6 +39,16 @@ func validateIdentifier(id store.Identifier) error {
 		return invalidBody(`identifier.type: expected "email" or "phone"`)
 	}
 	return nil
+}
+
+// utf16Len is the length of s as JavaScript counts it, in UTF-16 code units:
+// the length Logto's body guard limits.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // SendCode applies POST /api/verifications/verification-code
@@ -197,9 +208,11 @@ func rateKey(id store.Identifier) string {
 // record.
 //
 // Every attempt counts, in one store statement, before the code is compared,
-// so a burst of guesses cannot exceed CodePolicy.MaxAttempts; the right code
-// is consumed in one statement, so of N concurrent right submissions exactly
-// one succeeds. Failures also count toward the lockout of the identifier.
+// so a burst of guesses cannot exceed CodePolicy.MaxAttempts; the count, the
+// comparison and the consumption of the right code run in one transaction,
+// so of N concurrent right submissions exactly one succeeds and the others
+// find the code consumed. Failures also count toward the lockout of the
+// identifier.
 // Stricter than Logto: only the user who requested the code may verify it.
 func (s *Service) VerifyCode(ctx context.Context, c account.Caller, id store.Identifier, recordID, code string) (*store.VerificationRecord, error) {
 	if err := validateIdentifier(id); err != nil {
@@ -265,28 +278,45 @@ func (s *Service) checkCode(ctx context.Context, r *store.VerificationRecord, id
 		}
 		return apierror.CodeEmailMismatch
 	}
-	if !s.now().Before(vc.CreatedAt.Add(s.codes.Lifetime)) {
+	if s.now().After(vc.CreatedAt.Add(s.codes.Lifetime)) {
 		return apierror.CodeExpired
 	}
-	tries, err := s.store.IncrementCodeTries(ctx, vc.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return apierror.CodeNotFound.WithCause(err)
-	}
+	// Count, compare and consume in one transaction. The count's UPDATE
+	// holds the code's row until the transaction ends (PostgreSQL; SQLite
+	// transactions are serialised), so attempts at one code take turns: an
+	// attempt that follows the right one finds the code consumed (rule 1,
+	// verification_code.not_found) rather than counting past MaxAttempts,
+	// which only wrong codes may exhaust (§3.2 rules 4 and 5).
+	var verdict error
+	err = s.store.InTx(ctx, func(ctx context.Context, tx store.Store) error {
+		tries, err := tx.IncrementCodeTries(ctx, vc.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			verdict = apierror.CodeNotFound.WithCause(err)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("verification: counting the attempt: %w", err)
+		}
+		if tries > s.codes.MaxAttempts {
+			verdict = apierror.CodeExceedMaxTry
+			return nil
+		}
+		if subtle.ConstantTimeCompare([]byte(code), []byte(vc.Code)) != 1 {
+			verdict = apierror.CodeMismatch
+			return nil
+		}
+		err = tx.ConsumeVerificationCode(ctx, vc.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			verdict = apierror.CodeNotFound.WithCause(err)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("verification: consuming the code: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("verification: counting the attempt: %w", err)
+		return err
 	}
-	if tries > s.codes.MaxAttempts {
-		return apierror.CodeExceedMaxTry
-	}
-	if subtle.ConstantTimeCompare([]byte(code), []byte(vc.Code)) != 1 {
-		return apierror.CodeMismatch
-	}
-	err = s.store.ConsumeVerificationCode(ctx, vc.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return apierror.CodeNotFound.WithCause(err)
-	}
-	if err != nil {
-		return fmt.Errorf("verification: consuming the code: %w", err)
-	}
-	return nil
+	return verdict
 }
