@@ -13,6 +13,7 @@ import (
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/store"
+	"github.com/accountapi/accountapi/verification"
 )
 
 // Store is what the MFA use cases need of the store.
@@ -75,6 +76,10 @@ type Config struct {
 	TOTPIssuer string
 	// WebAuthn describes the relying party.
 	WebAuthn WebAuthnConfig
+	// Sentinel is the lockout sentinel the step-up checks (TOTP and backup
+	// codes) report their failures to; share the verification.Service's
+	// (its Sentinel method). nil builds one with the default policy.
+	Sentinel *verification.Sentinel
 	// IsFirstParty, as in account.Config.
 	IsFirstParty account.FirstPartyFunc
 	// Events receives User.Data.Updated when factors change; nil discards.
@@ -97,6 +102,7 @@ type Service struct {
 	sealer        *sealer
 	totpIssuer    string
 	webauthn      WebAuthnConfig
+	sentinel      *verification.Sentinel
 	isFirstParty  account.FirstPartyFunc
 	events        event.Sink
 	now           func() time.Time
@@ -140,6 +146,14 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.sealer = sealer
+	s.sentinel = cfg.Sentinel
+	if s.sentinel == nil {
+		sentinel, err := verification.NewSentinel(verification.SentinelConfig{Store: cfg.Store, Events: s.events, Now: s.now})
+		if err != nil {
+			return nil, err
+		}
+		s.sentinel = sentinel
+	}
 	return s, nil
 }
 

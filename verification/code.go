@@ -232,8 +232,8 @@ func (s *Service) VerifyCode(ctx context.Context, c account.Caller, id store.Ide
 		return nil, apierror.RecordNotFound
 	}
 
-	target := lockoutTarget(id.Value)
-	if err := s.blocked(ctx, target); err != nil {
+	target := Target(string(id.Type), id.Value)
+	if err := s.sentinel.Check(ctx, target); err != nil {
 		return nil, err
 	}
 	if err := s.checkCode(ctx, r, id, code); err != nil {
@@ -241,7 +241,7 @@ func (s *Service) VerifyCode(ctx context.Context, c account.Caller, id store.Ide
 		if !errors.As(err, &apiErr) {
 			return nil, err
 		}
-		return nil, s.failed(ctx, target, c.UserID, err)
+		return nil, s.sentinel.Fail(ctx, target, c.UserID, err)
 	}
 
 	for range 3 {

@@ -4,23 +4,80 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/store"
 )
 
-// lockoutTarget is the sentinel's key for an identifier: a hash, so the
-// store's lockout tables hold no addresses.
-func lockoutTarget(value string) string {
-	sum := sha256.Sum256([]byte(value))
+// SentinelConfig configures a Sentinel.
+type SentinelConfig struct {
+	// Store keeps failures and blocks. Required.
+	Store store.Lockouts
+	// Policy; zero members take their defaults.
+	Policy LockoutPolicy
+	// Events receives Identifier.Lockout; nil discards it.
+	Events event.Sink
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Sentinel is Logto's identifier lockout sentinel (reference/logto-contract.md
+// §3.4): it counts failed verifications per target and, when a target fails
+// Policy.MaxAttempts times within Policy.Window, blocks it for
+// Policy.Duration — during which even a right answer is refused with 400
+// session.verification_blocked_too_many_attempts. The counts live in the
+// store, so every replica sees the same block. Password checks, code checks
+// and the MFA step-up checks all report to it.
+type Sentinel struct {
+	store  store.Lockouts
+	policy LockoutPolicy
+	events event.Sink
+	now    func() time.Time
+}
+
+// NewSentinel returns a Sentinel.
+func NewSentinel(cfg SentinelConfig) (*Sentinel, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("verification: SentinelConfig.Store is nil")
+	}
+	p := cfg.Policy
+	if p.MaxAttempts < 0 || p.Window < 0 || p.Duration < 0 {
+		return nil, errors.New("verification: negative lockout policy")
+	}
+	if p.MaxAttempts == 0 {
+		p.MaxAttempts = 100
+	}
+	if p.Window == 0 {
+		p.Window = time.Hour
+	}
+	if p.Duration == 0 {
+		p.Duration = time.Hour
+	}
+	s := &Sentinel{store: cfg.Store, policy: p, events: cfg.Events, now: cfg.Now}
+	if s.events == nil {
+		s.events = event.Discard{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// Target is the sentinel's key for what a verification is about (a user id,
+// an address): a hash of kind and value, so the store's lockout tables hold
+// no addresses.
+func Target(kind, value string) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + value))
 	return hex.EncodeToString(sum[:])
 }
 
-// blocked answers 400 session.verification_blocked_too_many_attempts while
+// Check answers 400 session.verification_blocked_too_many_attempts while
 // target is blocked.
-func (s *Service) blocked(ctx context.Context, target string) error {
+func (s *Sentinel) Check(ctx context.Context, target string) error {
 	until, err := s.store.BlockedUntil(ctx, target, s.now())
 	if err != nil {
 		return fmt.Errorf("verification: reading lockout: %w", err)
@@ -31,20 +88,20 @@ func (s *Service) blocked(ctx context.Context, target string) error {
 	return blockedError(until.Sub(s.now()))
 }
 
-// failed reports a failed verification of target (reference/logto-contract.md
-// §3.4): when the failures within the window reach the policy's maximum, the
-// target is blocked, Identifier.Lockout is emitted and the block is the
-// answer; otherwise the verification's own error is.
-func (s *Service) failed(ctx context.Context, target, userID string, cause error) error {
+// Fail reports a failed verification of target about user userID ("" if
+// none) and returns the answer: cause, the verification's own error, or the
+// block when this failure reaches the policy's maximum, in which case
+// Identifier.Lockout is emitted.
+func (s *Sentinel) Fail(ctx context.Context, target, userID string, cause error) error {
 	now := s.now()
-	n, err := s.store.RecordFailure(ctx, target, now, s.lockout.Window)
+	n, err := s.store.RecordFailure(ctx, target, now, s.policy.Window)
 	if err != nil {
 		return fmt.Errorf("verification: recording a failed attempt: %w", err)
 	}
-	if n < s.lockout.MaxAttempts {
+	if n < s.policy.MaxAttempts {
 		return cause
 	}
-	until := now.Add(s.lockout.Duration)
+	until := now.Add(s.policy.Duration)
 	if err := s.store.Block(ctx, target, until); err != nil {
 		return fmt.Errorf("verification: blocking: %w", err)
 	}
@@ -52,7 +109,7 @@ func (s *Service) failed(ctx context.Context, target, userID string, cause error
 		Name: event.IdentifierLockout, At: now, UserID: userID,
 		Data: map[string]any{"target": target, "blockedUntil": until.UnixMilli()},
 	})
-	return blockedError(s.lockout.Duration)
+	return blockedError(s.policy.Duration)
 }
 
 func blockedError(left time.Duration) error {

@@ -28,8 +28,8 @@ func (s *Service) VerifyPassword(ctx context.Context, c account.Caller, pw strin
 	if err := account.CheckFirstParty(ctx, s.isFirstParty, c); err != nil {
 		return nil, err
 	}
-	target := lockoutTarget(c.UserID)
-	if err := s.blocked(ctx, target); err != nil {
+	target := Target(string(store.IdentifierUserID), c.UserID)
+	if err := s.sentinel.Check(ctx, target); err != nil {
 		return nil, err
 	}
 	u, err := s.store.GetUser(ctx, c.UserID)
@@ -45,7 +45,7 @@ func (s *Service) VerifyPassword(ctx context.Context, c account.Caller, pw strin
 		return nil, err
 	}
 	if !ok {
-		return nil, s.failed(ctx, target, u.ID, apierror.InvalidCredentials)
+		return nil, s.sentinel.Fail(ctx, target, u.ID, apierror.InvalidCredentials)
 	}
 	if u.IsSuspended {
 		return nil, apierror.UserSuspended

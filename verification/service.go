@@ -71,7 +71,12 @@ type Config struct {
 	EmailPolicy account.EmailPolicy
 	CodePolicy  CodePolicy
 	SendLimit   SendLimit
-	Lockout     LockoutPolicy
+	// Lockout is the policy of the sentinel the service builds when Sentinel
+	// is nil.
+	Lockout LockoutPolicy
+	// Sentinel, when set, is the lockout sentinel to report to (shared with
+	// other services); Lockout is then ignored.
+	Sentinel *Sentinel
 	// IsFirstParty, as in account.Config.
 	IsFirstParty account.FirstPartyFunc
 	// Events receives Identifier.Lockout and User.Data.Updated (a password
@@ -92,7 +97,7 @@ type Service struct {
 	emails       account.EmailPolicy
 	codes        CodePolicy
 	sends        SendLimit
-	lockout      LockoutPolicy
+	sentinel     *Sentinel
 	isFirstParty account.FirstPartyFunc
 	events       event.Sink
 	now          func() time.Time
@@ -109,7 +114,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		store: cfg.Store, hasher: cfg.Hasher, notifier: cfg.Notifier, emails: cfg.EmailPolicy,
-		codes: cfg.CodePolicy, sends: cfg.SendLimit, lockout: cfg.Lockout,
+		codes: cfg.CodePolicy, sends: cfg.SendLimit,
 		isFirstParty: cfg.IsFirstParty, events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
 	}
 	if s.codes.Lifetime == 0 {
@@ -130,17 +135,8 @@ func New(cfg Config) (*Service, error) {
 	if s.sends.Window == 0 {
 		s.sends.Window = 10 * time.Minute
 	}
-	if s.lockout.MaxAttempts == 0 {
-		s.lockout.MaxAttempts = 100
-	}
-	if s.lockout.Window == 0 {
-		s.lockout.Window = time.Hour
-	}
-	if s.lockout.Duration == 0 {
-		s.lockout.Duration = time.Hour
-	}
-	if s.sends.Max < 0 || s.sends.Window < 0 || s.lockout.MaxAttempts < 0 || s.lockout.Window < 0 || s.lockout.Duration < 0 {
-		return nil, errors.New("verification: negative limit")
+	if s.sends.Max < 0 || s.sends.Window < 0 {
+		return nil, errors.New("verification: negative send limit")
 	}
 	if s.events == nil {
 		s.events = event.Discard{}
@@ -151,8 +147,20 @@ func New(cfg Config) (*Service, error) {
 	if s.rand == nil {
 		s.rand = rand.Reader
 	}
+	s.sentinel = cfg.Sentinel
+	if s.sentinel == nil {
+		sentinel, err := NewSentinel(SentinelConfig{Store: cfg.Store, Policy: cfg.Lockout, Events: s.events, Now: s.now})
+		if err != nil {
+			return nil, err
+		}
+		s.sentinel = sentinel
+	}
 	return s, nil
 }
+
+// Sentinel returns the lockout sentinel the service reports to, so that other
+// verifications (the MFA step-up routes) can share it.
+func (s *Service) Sentinel() *Sentinel { return s.sentinel }
 
 // newRecord returns a record of typ created by the caller now.
 func (s *Service) newRecord(c account.Caller, typ store.RecordType) (*store.VerificationRecord, error) {
