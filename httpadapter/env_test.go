@@ -257,7 +257,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	mcfg := mfa.Config{
 		Store: st, Settings: settings, Events: e.events, Now: e.clock.Now, IsFirstParty: cfg.isFirstParty,
 		Sentinel: verif.Sentinel(),
-		Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
+		Factors:  []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
 	}
 	if cfg.mfaCfg != nil {
 		cfg.mfaCfg(&mcfg)
