@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // config is the example server's settings, from flags and environment.
@@ -19,6 +21,9 @@ type config struct {
 	Audience    string
 	Outbox      string
 	SMTP        smtpConfig
+	// EncryptionKeys seal TOTP secrets and backup codes at rest; the first
+	// seals, all open.
+	EncryptionKeys [][]byte
 }
 
 type smtpConfig struct {
@@ -64,6 +69,15 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 			return c, errors.New(usage)
 		}
 		return c, fmt.Errorf("%w\n%s", err, usage)
+	}
+	if keys := getenv("ACCOUNTAPI_ENCRYPTION_KEYS"); keys != "" {
+		for i, k := range strings.Split(keys, ",") {
+			b, err := hex.DecodeString(strings.TrimSpace(k))
+			if err != nil || len(b) != 32 {
+				return c, fmt.Errorf("ACCOUNTAPI_ENCRYPTION_KEYS: key %d is not 64 hexadecimal digits", i+1)
+			}
+			c.EncryptionKeys = append(c.EncryptionKeys, b)
+		}
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())

@@ -19,6 +19,11 @@
 //	-outbox      ACCOUNTAPI_OUTBOX        append every message sent as a JSON line
 //	-smtp-host, -smtp-port, -smtp-username, -smtp-password, -smtp-from
 //	             ACCOUNTAPI_SMTP_*        send email for real
+//	             ACCOUNTAPI_ENCRYPTION_KEYS  comma-separated 32-byte keys (hex) that seal
+//	                                      TOTP secrets and backup codes at rest; the
+//	                                      first seals, all open
+//
+// TOTP, WebAuthn passkeys and backup codes are all enabled.
 //
 // It also mints development tokens for the curl walkthrough in README.md:
 //

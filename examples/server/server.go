@@ -16,6 +16,7 @@ import (
 	"github.com/accountapi/accountapi/bearer"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/httpadapter"
+	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
@@ -53,7 +54,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	h, err := newHandler(st, auth, notifier, log)
+	h, err := newHandler(st, cfg, auth, notifier, log)
 	if err != nil {
 		return err
 	}
@@ -62,6 +63,11 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	return serve(ctx, ln, h, stdout, log)
+}
+
+// serve serves h on ln until ctx is done, then shuts down gracefully.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, stdout io.Writer, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -186,7 +192,7 @@ func notifier(cfg config, log *slog.Logger) (notify.Notifier, error) {
 }
 
 // newHandler wires the use cases and the HTTP handlers over st.
-func newHandler(st store.Store, auth bearer.Authenticator, n notify.Notifier, log *slog.Logger) (http.Handler, error) {
+func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.Notifier, log *slog.Logger) (http.Handler, error) {
 	events := event.Slog{Logger: log}
 	hasher, err := password.New(password.Config{})
 	if err != nil {
@@ -208,8 +214,16 @@ func newHandler(st store.Store, auth bearer.Authenticator, n notify.Notifier, lo
 	if err != nil {
 		return nil, err
 	}
+	mfaSvc, err := mfa.New(mfa.Config{
+		Store: st, Settings: settings, Events: events, Sentinel: verif.Sentinel(),
+		Factors:        []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
+		EncryptionKeys: cfg.EncryptionKeys,
+	})
+	if err != nil {
+		return nil, err
+	}
 	accountHandler, err := httpadapter.NewAccountHandler(httpadapter.AccountConfig{
-		Authenticator: auth, Account: acct, Verification: verif, Logger: log,
+		Authenticator: auth, Account: acct, Verification: verif, MFA: mfaSvc, Logger: log,
 	})
 	if err != nil {
 		return nil, err

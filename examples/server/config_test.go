@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/accountapi/accountapi/bearer"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want config
+	}{
+		{"defaults", nil, nil, config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587}}},
+		{"environment", nil, map[string]string{
+			"ACCOUNTAPI_ADDR": "127.0.0.1:9", "ACCOUNTAPI_DB": "x.db", "ACCOUNTAPI_DEV_SECRET": "s",
+			"ACCOUNTAPI_OUTBOX": "o.jsonl", "ACCOUNTAPI_POSTGRES_DSN": "postgres://x",
+		}, config{Addr: "127.0.0.1:9", DB: "x.db", DevSecret: "s", Outbox: "o.jsonl", PostgresDSN: "postgres://x", SMTP: smtpConfig{Port: 587}}},
+		{"flags win over the environment", []string{"-addr", "127.0.0.1:7", "-dev-secret", "f"},
+			map[string]string{"ACCOUNTAPI_ADDR": "127.0.0.1:9", "ACCOUNTAPI_DEV_SECRET": "e"},
+			config{Addr: "127.0.0.1:7", DB: "accountapi.db", DevSecret: "f", SMTP: smtpConfig{Port: 587}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseConfig(tt.args, env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, got, cmp.AllowUnexported(config{})); d != "" {
+				t.Errorf("config (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"unknown flag", []string{"-nope"}, nil},
+		{"stray argument", []string{"extra"}, nil},
+		{"jwks and issuer", []string{"-jwks-url", "https://a/jwks", "-issuer", "https://a"}, nil},
+		{"smtp without from", []string{"-smtp-host", "mail.test"}, nil},
+		{"bad smtp port", nil, map[string]string{"ACCOUNTAPI_SMTP_PORT": "x"}},
+		{"short encryption key", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": "abcd"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := parseConfig(tt.args, env(tt.env)); err == nil {
+				t.Error("parseConfig accepted it")
+			}
+		})
+	}
+}
+
+func TestParseConfigEncryptionKeys(t *testing.T) {
+	k1, k2 := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	got, err := parseConfig(nil, env(map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": k1 + ", " + k2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.EncryptionKeys) != 2 || got.EncryptionKeys[0][0] != 0xab || got.EncryptionKeys[1][0] != 0xcd {
+		t.Errorf("keys = %x", got.EncryptionKeys)
+	}
+}
+
+// TestTokenCommand mints a token with `server token` and checks the HS256
+// authenticator accepts it with the requested subject and scopes.
+func TestTokenCommand(t *testing.T) {
+	const secret = "token-command-secret-token-command"
+	var out bytes.Buffer
+	err := tokenCommand([]string{"-sub", "u1", "-scope", "openid email", "-ttl", "5m"},
+		env(map[string]string{"ACCOUNTAPI_DEV_SECRET": secret}), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := bearer.NewHS256(bearer.HS256Config{Secret: []byte(secret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := auth.Authenticate(t.Context(), strings.TrimSpace(out.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.UserID != "u1" || !p.HasScope("openid") || !p.HasScope("email") {
+		t.Errorf("principal = %+v", p)
+	}
+
+	for name, args := range map[string][]string{"no secret": {"-sub", "u"}, "no subject": {"-secret", secret}} {
+		if err := tokenCommand(args, env(nil), &out); err == nil {
+			t.Errorf("%s: tokenCommand accepted it", name)
+		}
+	}
+}

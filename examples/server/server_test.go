@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServer runs the example server with a fresh SQLite file and outbox and
+// returns its base URL and the outbox's path.
+func startServer(t *testing.T, cfg config) (base, outbox string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DB = filepath.Join(dir, "test.db")
+	if cfg.Outbox == "" {
+		cfg.Outbox = filepath.Join(dir, "outbox.jsonl")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, &out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			return m[1], cfg.Outbox
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the server stopped: %v\n%s", err, out.String())
+		default:
+		}
+	}
+	t.Fatalf("the server did not start:\n%s", out.String())
+	return "", ""
+}
+
+func call(t *testing.T, method, url, token string, body any, header ...string) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	r, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	r.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	json.Unmarshal(data, &m)
+	return resp.StatusCode, m
+}
+
+// TestReadmeWalkthrough runs README.md's walkthrough against the server.
+func TestReadmeWalkthrough(t *testing.T) {
+	const secret = "walkthrough-secret-walkthrough-secret"
+	cfg := config{DevSecret: secret}
+	base, outbox := startServer(t, cfg)
+
+	status, _ := call(t, "GET", base+"/healthz", "", nil)
+	if status != 200 {
+		t.Fatalf("GET /healthz = %d", status)
+	}
+	admin, err := mintDevToken(secret, "admin", "all", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, user := call(t, "POST", base+"/api/users", admin, map[string]any{
+		"username": "ann", "primaryEmail": "ann@example.com", "password": "Correct-Horse-9",
+	})
+	if status != 200 {
+		t.Fatalf("POST /api/users = %d %v", status, user)
+	}
+	userID := user["id"].(string)
+	tok, err := mintDevToken(secret, userID, DefaultUserScope, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, me := call(t, "GET", base+"/api/my-account", tok, nil); status != 200 || me["primaryEmail"] != "ann@example.com" {
+		t.Fatalf("GET /api/my-account = %d %v", status, me)
+	}
+	if status, me := call(t, "PATCH", base+"/api/my-account", tok, map[string]any{"name": "Ann Example"}); status != 200 || me["name"] != "Ann Example" {
+		t.Fatalf("PATCH /api/my-account = %d %v", status, me)
+	}
+	status, proof := call(t, "POST", base+"/api/verifications/password", tok, map[string]any{"password": "Correct-Horse-9"})
+	if status != 201 {
+		t.Fatalf("POST /api/verifications/password = %d %v", status, proof)
+	}
+	newEmail := map[string]any{"type": "email", "value": "ann.new@example.com"}
+	status, rec := call(t, "POST", base+"/api/verifications/verification-code", tok, map[string]any{"identifier": newEmail})
+	if status != 201 {
+		t.Fatalf("POST /api/verifications/verification-code = %d %v", status, rec)
+	}
+	code := lastCode(t, outbox)
+	status, _ = call(t, "POST", base+"/api/verifications/verification-code/verify", tok, map[string]any{
+		"identifier": newEmail, "verificationId": rec["verificationRecordId"], "code": code,
+	})
+	if status != 200 {
+		t.Fatalf("verify = %d", status)
+	}
+	status, body := call(t, "POST", base+"/api/my-account/primary-email", tok, map[string]any{
+		"email": "ann.new@example.com", "newIdentifierVerificationRecordId": rec["verificationRecordId"],
+	}, "logto-verification-id", proof["verificationRecordId"].(string))
+	if status != 204 {
+		t.Fatalf("POST primary-email = %d %v", status, body)
+	}
+	if status, me := call(t, "GET", base+"/api/my-account", tok, nil); status != 200 || me["primaryEmail"] != "ann.new@example.com" {
+		t.Fatalf("GET /api/my-account after the change = %d %v", status, me)
+	}
+}
+
+// lastCode returns the code of the outbox's last line.
+func lastCode(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var m struct {
+		Payload struct {
+			Code string `json:"code"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil || m.Payload.Code == "" {
+		t.Fatalf("last outbox line %q: %v", lines[len(lines)-1], err)
+	}
+	return m.Payload.Code
+}
