@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -184,16 +185,66 @@ func cheapHasher(t testing.TB) *password.Hasher {
 	return h
 }
 
+// template is a migrated, empty SQLite database that newSQLiteStore copies:
+// migrating each test's database would cost more than the test.
+var template struct {
+	once sync.Once
+	dir  string
+	data []byte
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if template.dir != "" {
+		os.RemoveAll(template.dir)
+	}
+	os.Exit(code)
+}
+
+func migratedTemplate() ([]byte, error) {
+	template.once.Do(func() {
+		template.dir, template.err = os.MkdirTemp("", "accountapi-template")
+		if template.err != nil {
+			return
+		}
+		path := filepath.Join(template.dir, "template.db")
+		st, err := sqlite.Open(path)
+		if err != nil {
+			template.err = err
+			return
+		}
+		if err := st.Migrate(context.Background()); err != nil {
+			st.Close()
+			template.err = err
+			return
+		}
+		if err := st.Close(); err != nil {
+			template.err = err
+			return
+		}
+		template.data, template.err = os.ReadFile(path)
+	})
+	return template.data, template.err
+}
+
+// newSQLiteStore returns a fresh SQLite store in the test's temporary
+// directory: a copy of the migrated template (the store tests cover Migrate).
 func newSQLiteStore(t testing.TB) store.Store {
 	t.Helper()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "test.db"))
+	data, err := migratedTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "test.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	return st
 }
 
