@@ -174,6 +174,7 @@ func (h *AccountHandler) routes() {
 	h.handle("POST /api/verifications/verification-code", h.postVerificationCode)
 	h.handle("POST /api/verifications/verification-code/verify", h.postVerificationCodeVerify)
 
+	h.socialRoutes()
 	if h.mfa != nil {
 		h.mfaRoutes()
 		h.webauthnRoutes()
