@@ -250,7 +250,8 @@ type Lockouts interface {
 	BlockedUntil(ctx context.Context, target string, now time.Time) (time.Time, error)
 }
 
-// Settings stores the account-center settings.
+// Settings stores the account-center settings and the sign-in experience's
+// policies.
 type Settings interface {
 	// GetAccountCenter returns the account-center settings.
 	// It returns ErrNotFound if they were never saved.
@@ -258,6 +259,13 @@ type Settings interface {
 
 	// SaveAccountCenter creates or replaces the account-center settings.
 	SaveAccountCenter(ctx context.Context, ac *AccountCenter) error
+
+	// GetSignInExperience returns the stored policies, with nil for every
+	// policy never set. It returns ErrNotFound if they were never saved.
+	GetSignInExperience(ctx context.Context) (*SignInExperience, error)
+
+	// SaveSignInExperience creates or replaces the stored policies.
+	SaveSignInExperience(ctx context.Context, sie *SignInExperience) error
 }
 
 // AccessTokens stores personal access tokens.

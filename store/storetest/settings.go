@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -353,4 +355,64 @@ func (s *suite) tokenDelete(t *testing.T) {
 	wantErr(t, "DeletePersonalAccessToken(unknown user)", st.DeletePersonalAccessToken(ctx, "u-nobody", "phone"), store.ErrNotFound)
 	checkTokens(t, st, "u-ann", []store.PersonalAccessToken{*token("u-ann", "phone", at(-time.Minute))})
 	checkTokens(t, st, "u-bob", []store.PersonalAccessToken{*token("u-bob", "tablet", at(0))})
+}
+
+func (s *suite) signInExperience(t *testing.T) {
+	t.Run("GetBeforeSave", func(t *testing.T) {
+		st := s.open(t)
+		_, err := st.GetSignInExperience(t.Context())
+		wantErr(t, "GetSignInExperience before the first save", err, store.ErrNotFound)
+	})
+	t.Run("SaveGetRoundTrip", func(t *testing.T) {
+		for name, sie := range map[string]*store.SignInExperience{
+			"every policy set": fullSignInExperience(),
+			"no policy set":    {UpdatedAt: at(0)},
+			"one policy set":   {SentinelPolicy: &store.SentinelPolicy{MaxAttempts: 5, LockoutDuration: 2}, UpdatedAt: at(0)},
+		} {
+			t.Run(name, func(t *testing.T) {
+				st := s.open(t)
+				must(t, "SaveSignInExperience", st.SaveSignInExperience(t.Context(), sie))
+				got, err := st.GetSignInExperience(t.Context())
+				must(t, "GetSignInExperience", err)
+				if d := cmp.Diff(sie, got); d != "" {
+					t.Errorf("GetSignInExperience (-want +got):\n%s", d)
+				}
+			})
+		}
+	})
+	t.Run("SaveReplaces", func(t *testing.T) {
+		st := s.open(t)
+		must(t, "SaveSignInExperience", st.SaveSignInExperience(t.Context(), fullSignInExperience()))
+		next := &store.SignInExperience{PasskeySignIn: &store.PasskeySignInPolicy{Enabled: true}, UpdatedAt: at(time.Minute)}
+		must(t, "SaveSignInExperience", st.SaveSignInExperience(t.Context(), next))
+		got, err := st.GetSignInExperience(t.Context())
+		must(t, "GetSignInExperience", err)
+		if d := cmp.Diff(next, got); d != "" {
+			t.Errorf("after replacing (-want +got):\n%s", d)
+		}
+	})
+}
+
+// fullSignInExperience sets every policy, with values that differ from
+// Logto's defaults.
+func fullSignInExperience() *store.SignInExperience {
+	pp := &store.PasswordPolicy{}
+	pp.Length.Min, pp.Length.Max = 10, 64
+	pp.CharacterTypes.Min = 3
+	pp.Rejects.Pwned, pp.Rejects.UserInfo = true, true
+	pp.Rejects.Words = []string{"acme", "Ünïcode"}
+	up := &store.UsernamePolicy{CaseSensitive: false, MinLength: 3, MaxLength: 20}
+	up.AllowedChars.Lowercase, up.AllowedChars.Numbers = true, true
+	return &store.SignInExperience{
+		PasswordPolicy: pp,
+		UsernamePolicy: up,
+		EmailBlocklistPolicy: &store.EmailBlocklistPolicy{
+			BlockSubaddressing: true, CustomBlocklist: []string{"@spam.test"}, CustomAllowlist: []string{},
+		},
+		MFA:                    &store.MFAPolicy{Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn}, Policy: "UserControlled"},
+		PasskeySignIn:          &store.PasskeySignInPolicy{Enabled: true},
+		SentinelPolicy:         &store.SentinelPolicy{MaxAttempts: 7, LockoutDuration: 15},
+		VerificationCodePolicy: &store.VerificationCodePolicy{ExpirationDuration: 300, MaxRetryAttempts: 5},
+		UpdatedAt:              at(-time.Hour),
+	}
 }

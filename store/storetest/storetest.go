@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T, opts Options) store.Store) {
 	t.Run("RateLimits", s.rateLimits)
 	t.Run("Lockouts", s.lockouts)
 	t.Run("Settings", s.settings)
+	t.Run("SignInExperience", s.signInExperience)
 	t.Run("AccessTokens", s.accessTokens)
 	t.Run("Transactor", s.transactor)
 	t.Run("Concurrency", s.concurrency)

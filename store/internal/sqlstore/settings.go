@@ -103,6 +103,49 @@ func (s *Store) SaveAccountCenter(ctx context.Context, ac *store.AccountCenter) 
 	})
 }
 
+// signInExperienceRow is the one row of accountapi_sign_in_experience: the
+// policies as one typed JSON document.
+type signInExperienceRow struct {
+	bun.BaseModel `bun:"table:accountapi_sign_in_experience,alias:sie"`
+
+	ID        string `bun:"id,pk"`
+	Data      string `bun:"data"`
+	UpdatedAt int64  `bun:"updated_at"`
+}
+
+// GetSignInExperience implements store.Settings.
+func (s *Store) GetSignInExperience(ctx context.Context) (*store.SignInExperience, error) {
+	const op = "get sign-in experience"
+	var row signInExperienceRow
+	if err := s.db.NewSelect().Model(&row).Where("sie.id = ?", accountCenterID).Scan(ctx); err != nil {
+		return nil, s.mapErr(op, err)
+	}
+	sie := &store.SignInExperience{}
+	if err := fromJSON(row.Data, sie); err != nil {
+		return nil, s.wrap(op, err)
+	}
+	sie.UpdatedAt = fromMillis(row.UpdatedAt)
+	return sie, nil
+}
+
+// SaveSignInExperience implements store.Settings with one upsert.
+func (s *Store) SaveSignInExperience(ctx context.Context, sie *store.SignInExperience) error {
+	const op = "save sign-in experience"
+	data, err := toJSON(sie)
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	row := &signInExperienceRow{ID: accountCenterID, Data: data, UpdatedAt: millis(sie.UpdatedAt)}
+	return s.exec(ctx, op, func(db bun.IDB) error {
+		_, err := db.NewInsert().Model(row).
+			On("CONFLICT (id) DO UPDATE").
+			Set("data = EXCLUDED.data").
+			Set("updated_at = EXCLUDED.updated_at").
+			Exec(ctx)
+		return err
+	})
+}
+
 // tokenRow is a row of accountapi_personal_access_tokens.
 type tokenRow struct {
 	bun.BaseModel `bun:"table:accountapi_personal_access_tokens,alias:t"`
