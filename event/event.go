@@ -21,7 +21,21 @@ const (
 	// IdentifierLockout: the lockout sentinel blocked an identifier after too
 	// many failed verifications.
 	IdentifierLockout Name = "Identifier.Lockout"
+	// WebAuthnSignCountRegressed: a passkey assertion carried a signature
+	// counter that did not increase past the stored one, which WebAuthn
+	// Level 3 §7.2 (its signature-counter step) calls a signal that the
+	// authenticator may be cloned.
+	// Ours; Logto has no such event. Data is [WebAuthnSignCount].
+	WebAuthnSignCountRegressed Name = "WebAuthn.SignCount.Regressed"
 )
+
+// WebAuthnSignCount is the Data of [WebAuthnSignCountRegressed]: which
+// factor, the counter as stored and the counter the assertion carried.
+type WebAuthnSignCount struct {
+	FactorID string `json:"factorId"`
+	Stored   uint32 `json:"stored"`
+	Received uint32 `json:"received"`
+}
 
 // Event is one thing that happened.
 type Event struct {

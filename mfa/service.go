@@ -124,6 +124,9 @@ func New(cfg Config) (*Service, error) {
 			return nil, fmt.Errorf("mfa: unknown factor %q in Config.Factors", f)
 		}
 	}
+	if err := cfg.WebAuthn.validate(); err != nil {
+		return nil, err
+	}
 	s := &Service{
 		store: cfg.Store, settings: cfg.Settings, factors: slices.Clone(cfg.Factors),
 		passkeySignIn: cfg.PasskeySignIn, totpIssuer: cfg.TOTPIssuer, webauthn: cfg.WebAuthn,
