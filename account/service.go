@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"time"
 
 	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/connector"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
@@ -52,6 +54,12 @@ type Config struct {
 	// refused with auth.third_party_application_forbidden. nil treats every
 	// application as first-party. Tokens without a client id always pass.
 	IsFirstParty FirstPartyFunc
+	// Connectors are the connectors social verification records may name;
+	// the identity routes resolve a record's connector to its identity
+	// target here. It should be the verification Service's. New copies the
+	// set; nil means none: every social record then names an unknown
+	// connector.
+	Connectors connector.Set
 	// Events receives User.Data.Updated and User.Deleted; nil discards them.
 	Events event.Sink
 	// Now is the clock; nil means time.Now.
@@ -73,6 +81,7 @@ type Service struct {
 	usernames      UsernamePolicy
 	emails         EmailPolicy
 	isFirstParty   FirstPartyFunc
+	connectors     connector.Set
 	events         event.Sink
 	now            func() time.Time
 	rand           io.Reader
@@ -97,7 +106,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, settings: cfg.Settings, hasher: cfg.Hasher, breach: cfg.Breach,
 		usernames: cfg.UsernamePolicy, emails: cfg.EmailPolicy, isFirstParty: cfg.IsFirstParty,
-		events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
+		connectors: maps.Clone(cfg.Connectors), events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
 	}
 	if cfg.PasswordPolicy != nil {
 		s.passwordPolicy = *cfg.PasswordPolicy

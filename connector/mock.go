@@ -46,7 +46,11 @@ func (m Mock) UserInfo(_ context.Context, data map[string]any, _ Session) (*stor
 		return nil, fmt.Errorf("%w: connectorData.userId must be a non-empty string", ErrInvalidResponse)
 	}
 	info := &store.SocialUserInfo{ID: id, RawData: map[string]any{"userId": id}}
-	for key, dst := range map[string]*string{"email": &info.Email, "name": &info.Name} {
+	for _, m := range []struct {
+		key string
+		dst *string
+	}{{"email", &info.Email}, {"name", &info.Name}} {
+		key, dst := m.key, m.dst
 		v, present := data[key]
 		if !present {
 			continue

@@ -127,9 +127,9 @@ type env struct {
 // envConfig tweaks an env before it is built.
 type envConfig struct {
 	store        store.Store
-	accountCfg   func(*account.Config)
-	verifyCfg    func(*verification.Config)
-	mfaCfg       func(*mfa.Config)
+	accountCfg   []func(*account.Config)
+	verifyCfg    []func(*verification.Config)
+	mfaCfg       []func(*mfa.Config)
 	settings     *store.AccountCenter
 	isFirstParty account.FirstPartyFunc
 }
@@ -147,17 +147,17 @@ func withFirstParty(f account.FirstPartyFunc) envOption {
 }
 
 func withAccountConfig(f func(*account.Config)) envOption {
-	return func(c *envConfig) { c.accountCfg = f }
+	return func(c *envConfig) { c.accountCfg = append(c.accountCfg, f) }
 }
 
 func withVerificationConfig(f func(*verification.Config)) envOption {
-	return func(c *envConfig) { c.verifyCfg = f }
+	return func(c *envConfig) { c.verifyCfg = append(c.verifyCfg, f) }
 }
 
 // withMFAConfig adjusts the MFA service's config (by default every factor is
 // enabled and secrets are stored in plain text).
 func withMFAConfig(f func(*mfa.Config)) envOption {
-	return func(c *envConfig) { c.mfaCfg = f }
+	return func(c *envConfig) { c.mfaCfg = append(c.mfaCfg, f) }
 }
 
 // withStore builds the env over st instead of a fresh SQLite store.
@@ -279,8 +279,8 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		Store: st, Settings: settings, Hasher: hasher, Events: e.events, Now: e.clock.Now,
 		IsFirstParty: cfg.isFirstParty,
 	}
-	if cfg.accountCfg != nil {
-		cfg.accountCfg(&acfg)
+	for _, f := range cfg.accountCfg {
+		f(&acfg)
 	}
 	acct, err := account.New(acfg)
 	if err != nil {
@@ -290,8 +290,8 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		Store: st, Hasher: hasher, Notifier: e.outbox, Events: e.events, Now: e.clock.Now,
 		IsFirstParty: cfg.isFirstParty, EmailPolicy: acfg.EmailPolicy,
 	}
-	if cfg.verifyCfg != nil {
-		cfg.verifyCfg(&vcfg)
+	for _, f := range cfg.verifyCfg {
+		f(&vcfg)
 	}
 	verif, err := verification.New(vcfg)
 	if err != nil {
@@ -310,8 +310,8 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		Sentinel: verif.Sentinel(),
 		Factors:  []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
 	}
-	if cfg.mfaCfg != nil {
-		cfg.mfaCfg(&mcfg)
+	for _, f := range cfg.mfaCfg {
+		f(&mcfg)
 	}
 	mfaSvc, err := mfa.New(mcfg)
 	if err != nil {

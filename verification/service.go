@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"time"
 
 	"github.com/accountapi/accountapi/account"
+	"github.com/accountapi/accountapi/connector"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/password"
@@ -79,6 +81,10 @@ type Config struct {
 	Sentinel *Sentinel
 	// IsFirstParty, as in account.Config.
 	IsFirstParty account.FirstPartyFunc
+	// Connectors are the connectors POST /api/verifications/social may name,
+	// by id. New copies the set; nil means none: every id is unknown (422
+	// session.invalid_connector_id).
+	Connectors connector.Set
 	// Events receives Identifier.Lockout and User.Data.Updated (a password
 	// re-hashed); nil discards them.
 	Events event.Sink
@@ -99,6 +105,7 @@ type Service struct {
 	sends        SendLimit
 	sentinel     *Sentinel
 	isFirstParty account.FirstPartyFunc
+	connectors   connector.Set
 	events       event.Sink
 	now          func() time.Time
 	rand         io.Reader
@@ -115,7 +122,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, hasher: cfg.Hasher, notifier: cfg.Notifier, emails: cfg.EmailPolicy,
 		codes: cfg.CodePolicy, sends: cfg.SendLimit,
-		isFirstParty: cfg.IsFirstParty, events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
+		isFirstParty: cfg.IsFirstParty, connectors: maps.Clone(cfg.Connectors), events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
 	}
 	if s.codes.Lifetime == 0 {
 		s.codes.Lifetime = 10 * time.Minute

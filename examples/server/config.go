@@ -20,6 +20,7 @@ type config struct {
 	Issuer      string
 	Audience    string
 	Outbox      string
+	Connectors  string
 	SMTP        smtpConfig
 	// EncryptionKeys seal TOTP secrets and backup codes at rest; the first
 	// seals, all open.
@@ -53,6 +54,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.Issuer, "issuer", env("ACCOUNTAPI_ISSUER", ""), "verify JWTs against this OpenID issuer's keys")
 	fs.StringVar(&c.Audience, "audience", env("ACCOUNTAPI_AUDIENCE", ""), "required audience of JWKS-verified tokens")
 	fs.StringVar(&c.Outbox, "outbox", env("ACCOUNTAPI_OUTBOX", ""), "append every message sent to this file as JSON lines")
+	fs.StringVar(&c.Connectors, "connectors", env("ACCOUNTAPI_CONNECTORS", ""), "JSON file of social connectors")
 	fs.StringVar(&c.SMTP.Host, "smtp-host", env("ACCOUNTAPI_SMTP_HOST", ""), "SMTP server host")
 	port, err := strconv.Atoi(env("ACCOUNTAPI_SMTP_PORT", "587"))
 	if err != nil {

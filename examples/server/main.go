@@ -17,13 +17,18 @@
 //	-issuer      ACCOUNTAPI_ISSUER        … or against the issuer's discovery document
 //	-audience    ACCOUNTAPI_AUDIENCE      required audience of JWKS-verified tokens
 //	-outbox      ACCOUNTAPI_OUTBOX        append every message sent as a JSON line
+//	-connectors  ACCOUNTAPI_CONNECTORS    JSON file of OpenID Connect and OAuth 2.0
+//	                                      social connectors (see connectors.go)
 //	-smtp-host, -smtp-port, -smtp-username, -smtp-password, -smtp-from
 //	             ACCOUNTAPI_SMTP_*        send email for real
 //	             ACCOUNTAPI_ENCRYPTION_KEYS  comma-separated 32-byte keys (hex) that seal
 //	                                      TOTP secrets and backup codes at rest; the
 //	                                      first seals, all open
 //
-// TOTP, WebAuthn passkeys and backup codes are all enabled.
+// TOTP, WebAuthn passkeys and backup codes are all enabled. In development
+// mode (no -jwks-url or -issuer) the mock social connector "mock-social" is
+// registered, with "mock-email" and "mock-sms" standing for the notifier's
+// channels.
 //
 // It also mints development tokens for the curl walkthrough in README.md:
 //

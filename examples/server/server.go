@@ -202,7 +202,11 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 	if err != nil {
 		return nil, err
 	}
-	acct, err := account.New(account.Config{Store: st, Settings: settings, Hasher: hasher, Events: events})
+	set, err := connectors(cfg)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := account.New(account.Config{Store: st, Settings: settings, Hasher: hasher, Events: events, Connectors: set})
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +214,7 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 	if err != nil {
 		return nil, err
 	}
-	verif, err := verification.New(verification.Config{Store: st, Hasher: hasher, Notifier: n, Events: events})
+	verif, err := verification.New(verification.Config{Store: st, Hasher: hasher, Notifier: n, Events: events, Connectors: set})
 	if err != nil {
 		return nil, err
 	}

@@ -174,3 +174,45 @@ func lastCode(t *testing.T, path string) string {
 	}
 	return m.Payload.Code
 }
+
+// TestMockSocialLink links the mock social identity through the running
+// server, as an end-to-end test of the development connectors.
+func TestMockSocialLink(t *testing.T) {
+	const secret = "mock-social-secret-mock-social-secret"
+	base, _ := startServer(t, config{DevSecret: secret})
+	admin, _ := mintDevToken(secret, "admin", "all", time.Hour)
+	status, user := call(t, "POST", base+"/api/users", admin, map[string]any{"username": "bob"})
+	if status != 200 {
+		t.Fatalf("POST /api/users = %d %v", status, user)
+	}
+	tok, _ := mintDevToken(secret, user["id"].(string), DefaultUserScope, time.Hour)
+
+	status, rec := call(t, "POST", base+"/api/verifications/social", tok, map[string]any{
+		"connectorId": "mock-social", "state": "s1", "redirectUri": "http://localhost/callback",
+	})
+	if status != 201 || !strings.HasPrefix(rec["authorizationUri"].(string), "http://mock-social/?") {
+		t.Fatalf("POST /api/verifications/social = %d %v", status, rec)
+	}
+	status, _ = call(t, "POST", base+"/api/verifications/social/verify", tok, map[string]any{
+		"verificationRecordId": rec["verificationRecordId"], "connectorData": map[string]any{"userId": "social-bob"},
+	})
+	if status != 200 {
+		t.Fatalf("social/verify = %d", status)
+	}
+	status, body := call(t, "POST", base+"/api/my-account/identities", tok, map[string]any{
+		"newIdentifierVerificationRecordId": rec["verificationRecordId"],
+	})
+	if status != 204 {
+		t.Fatalf("POST /api/my-account/identities = %d %v", status, body)
+	}
+	_, me := call(t, "GET", base+"/api/my-account", tok, nil)
+	ids, _ := me["identities"].(map[string]any)
+	if got, _ := ids["mock-social"].(map[string]any); got["userId"] != "social-bob" {
+		t.Errorf("identities = %v", me["identities"])
+	}
+	if status, body := call(t, "POST", base+"/api/verifications/social", tok, map[string]any{
+		"connectorId": "mock-email", "state": "s", "redirectUri": "http://localhost/cb",
+	}); status != 400 || body["code"] != "connector.unexpected_type" {
+		t.Errorf("mock-email: %d %v", status, body)
+	}
+}
