@@ -41,7 +41,7 @@ func (e *Error) Code() string { return e.code }
 func (e *Error) Status() int { return e.status }
 
 // Template is the English message with its {{name}} placeholders unfilled.
-// Translations (see the httpadapter) are keyed by Code and filled with Params.
+// Translations (see [Localizer]) are keyed by Code and filled with Params.
 func (e *Error) Template() string { return e.message }
 
 // Params returns a copy of the interpolation values.

@@ -59,7 +59,14 @@ func caller(p bearer.Principal, r *http.Request) account.Caller {
 	}
 }
 
-// locale returns the request's preferred language from Accept-Language, or "".
+// locale returns the language of the messages sent to the user during the
+// request (verification codes, security notices), as the client spelled it:
+// the first Accept-Language preference, in order of quality, that the
+// error messages are translated into (apierror.DefaultLocalizer's Match),
+// so that "ja, de-CH;q=0.8" gives "de-CH" and an email and the API's errors
+// agree on German; without such a preference, the first one ("ja"), so that
+// a host with Japanese templates still gets it; "" without a usable header.
+// notify.Templates matches the tag to its languages by the same rule.
 func locale(r *http.Request) string {
 	h := r.Header.Get("Accept-Language")
 	if h == "" {
@@ -68,6 +75,12 @@ func locale(r *http.Request) string {
 	tags, _, err := language.ParseAcceptLanguage(h)
 	if err != nil || len(tags) == 0 {
 		return ""
+	}
+	messages := apierror.DefaultLocalizer()
+	for _, t := range tags {
+		if _, ok := messages.Match(t.String()); ok {
+			return t.String()
+		}
 	}
 	return tags[0].String()
 }

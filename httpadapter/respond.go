@@ -29,11 +29,20 @@ type errorBody struct {
 // responder writes responses and errors the same way for every handler.
 type responder struct {
 	log *slog.Logger
+	// messages translates error messages; nil means
+	// apierror.DefaultLocalizer() (English and the built-in languages).
+	messages *apierror.Localizer
 }
 
 // error writes err as JSON with its status. Anything that is not an
 // *apierror.Error becomes a 500 whose body says nothing about it; the cause
 // goes to the log, which never receives request bodies or tokens.
+//
+// The message is in the language the request's Accept-Language picks among
+// the localizer's (see apierror.Localizer.Match), English otherwise; the
+// code, status, data and details are the same in every language. The
+// response says which language it is in (Content-Language) and that it
+// depends on Accept-Language (Vary).
 func (rs responder) error(w http.ResponseWriter, r *http.Request, err error) {
 	e := apierror.From(err)
 	if e.Status() >= 500 {
@@ -41,7 +50,15 @@ func (rs responder) error(w http.ResponseWriter, r *http.Request, err error) {
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.String("code", e.Code()), slog.String("error", e.Error()))
 	}
-	body := errorBody{Code: e.Code(), Message: e.Message(), Data: e.Data(), Details: e.Details()}
+	messages := rs.messages
+	if messages == nil {
+		messages = apierror.DefaultLocalizer()
+	}
+	msg, lang := messages.Message(e, r.Header.Get("Accept-Language"))
+	h := w.Header()
+	h.Add("Vary", "Accept-Language")
+	h.Set("Content-Language", lang)
+	body := errorBody{Code: e.Code(), Message: msg, Data: e.Data(), Details: e.Details()}
 	rs.json(w, e.Status(), body)
 }
 

@@ -1,6 +1,8 @@
 // Package notify delivers the one-time codes of email and phone
-// verification: the Notifier port the host provides, the implementations
-// this library ships, and the default message texts.
+// verification and the security notices of account changes: the Notifier
+// port the host provides, the implementations this library ships, and the
+// default message texts in English, French, German, Brazilian Portuguese and
+// Traditional Chinese.
 //
 // # Messages
 //
@@ -15,6 +17,34 @@
 // A Message holds a secret. Its String, GoString and LogValue methods leave
 // the code out and mask the recipient ([Mask]), and no notifier puts the
 // code in an error or a log line. Only the wire format (below) carries it.
+//
+// # Security notices
+//
+// A security notice tells the user that something about their account
+// changed, so that they notice a change they did not make. Each event has a
+// template type of its own, next to Logto's, so a host overrides or routes
+// it like any other message:
+//
+//   - [NoticePrimaryEmailChanged], [NoticePrimaryEmailRemoved]: to the OLD
+//     email address;
+//   - [NoticePrimaryPhoneChanged], [NoticePrimaryPhoneRemoved]: to the OLD
+//     phone number (by SMS);
+//   - [NoticePasswordChanged], [NoticeMfaFactorAdded],
+//     [NoticeMfaFactorRemoved], [NoticeIdentityLinked],
+//     [NoticeIdentityUnlinked]: to the user's email address.
+//
+// A notice Message has no Code. Its [Notice] is a small typed context with
+// nothing secret in it: when the change happened (At, required) and, as
+// the type needs, the new address masked with [Mask] (the old address's
+// owner may not be the user any more, so it is never shown in full; an
+// unmasked address is refused), the MFA factor type, or the connector
+// target of the social identity. Notifiers refuse with [ErrInvalidMessage]
+// a notice with a code, without its Notice or time, or with a member its
+// type does not use, and a code with a Notice. The default texts say what
+// changed, when (in UTC), that nothing is to be done if the user made the
+// change, and otherwise to reset the password at once, review the account's
+// addresses, two-step verification and linked accounts, and contact
+// support. They link nowhere: the library knows no URL of the host's.
 //
 // # Notifiers
 //
@@ -65,16 +95,33 @@
 //	 "payload":{"code":"123456","locale":"en",
 //	  "user":{"id":"u1","username":"ada"},"application":{"id":"app1","name":"Demo"}}}
 //
-// (shown on three lines here; in the outbox it is one.)
+// (shown on three lines here; in the outbox it is one.) A notice has no
+// payload.code; its context is in the payload:
 //
-//   - channel: "email" or "sms";
-//   - to: the address or phone number as the user gave it;
-//   - type: the template type, spelled as in Logto;
-//   - payload.code: the one-time code, a string;
-//   - payload.locale: the message's locale, "en" when it had none;
-//   - payload.user, payload.application: email only, when known; user has
-//     id and, when set, username, primaryEmail, primaryPhone, name, avatar
-//     and profile; application has id and name.
+//		{"channel":"email","to":"ada@example.com","type":"PrimaryEmailChanged",
+//		 "payload":{"locale":"fr","at":"2026-03-04T10:05:00.000Z","newAddress":"l***@example.org",
+//		  "user":{"id":"u1","username":"ada"}}}
+//
+//	  - channel: "email" or "sms";
+//	  - to: the address or phone number as the user gave it (for the notice
+//	    of a changed or removed address, the old one);
+//	  - type: the template type, spelled as in Logto, or a notice type
+//	    ("PrimaryEmailChanged", "PrimaryEmailRemoved", "PrimaryPhoneChanged",
+//	    "PrimaryPhoneRemoved", "PasswordChanged", "MfaFactorAdded",
+//	    "MfaFactorRemoved", "IdentityLinked", "IdentityUnlinked");
+//	  - payload.code: the one-time code, a string; codes only;
+//	  - payload.locale: the message's locale, "en" when it had none;
+//	  - payload.at: notices only: when the change happened, in UTC with
+//	    milliseconds;
+//	  - payload.newAddress, payload.factor, payload.target: notices only,
+//	    when the type has them: the masked new address, the MFA factor type
+//	    ("Totp", "WebAuthn", "BackupCode"), the social connector target;
+//	  - payload.user, payload.application: email only, when known; user has
+//	    id and, when set, username, primaryEmail, primaryPhone, name, avatar
+//	    and profile; application has id and name.
+//
+// Code lines are unchanged by notices: a reader that handles only codes
+// tells notices apart by their type or by the absence of payload.code.
 //
 // The outbox file is created with mode 0600. Each line is written with one
 // write call on a file opened with O_APPEND, under a mutex, so lines never
@@ -85,25 +132,42 @@
 //
 // [Templates] ([NewTemplates]) holds, per language and template type, an
 // email subject, a text body, an HTML body and an SMS body: Go templates
-// executed with a [TemplateData] (the code, the recipient, the locale, and
-// for email the user and the application). Text uses text/template and HTML
-// uses html/template, so user data (a name, a username) is escaped in HTML.
-// Every default text states the code, what it is for ("to confirm it's
-// you", "to add this email address to your account") and that it expires in
-// 10 minutes.
+// executed with a [TemplateData] (the code or the notice, the recipient,
+// the locale, and for email the user and the application). Text uses
+// text/template and HTML uses html/template, so user data (a name, a
+// username) is escaped in HTML. Every default code text states the code,
+// what it is for ("to confirm it's you", "to add this email address to
+// your account") and that it expires in 10 minutes.
 //
-// The default texts are a catalogue of languages, one Go file each
-// (texts_en.go); English is always there and is the last fallback. A message
-// gets the language that best matches its locale (golang.org/x/text's
-// matcher: "fr-CA" finds "fr", "pt" finds "pt-BR", "zh-HK" finds "zh-TW",
-// but "zh-CN" does not get Traditional Chinese), then
-// [TemplatesConfig.Fallback], then English; at each step, the first template
-// with texts for the message's channel wins. As in Logto, a host may
-// override any template per language and type with
-// [TemplatesConfig.Overrides], for the email, the SMS or both, including in
-// a language the catalogue lacks. NewTemplates runs every template once on
-// sample data, so a broken override fails at start-up, not when a user asks
-// for a code.
+// # Languages
+//
+// The default texts are a catalogue of languages, one Go file each:
+// English (texts_en.go), French (texts_fr.go), German (texts_de.go),
+// Brazilian Portuguese (texts_pt_br.go) and Traditional Chinese
+// (texts_zh_tw.go), the languages of the guides the project was written
+// from, whose terms they use. Every language has every code type and every
+// notice type, for email and SMS (a test fails otherwise); English is the
+// last fallback.
+//
+// A message gets the language of the first preference of its locale (a tag,
+// or an Accept-Language list in order of quality) that golang.org/x/text's
+// matcher serves with high confidence: "fr-CA" finds "fr", "de-CH" "de",
+// "pt" "pt-BR", "zh-HK", "zh-MO" and "zh-Hant" find "zh-TW", but "zh-CN"
+// does not get Traditional Chinese. This is the rule of the API's error
+// messages (apierror.Localizer.Match), so the email and the errors of one
+// request agree. Then come [TemplatesConfig.Fallback] and English; at each
+// step, the first template with texts for the message's channel wins.
+//
+// A host overrides a text, or adds a language, with
+// [TemplatesConfig.Overrides]: one [Template] per language and type, for
+// the email, the SMS or both, as in Logto. An override replaces the default
+// of its language and type channel by channel; one in a language the
+// catalogue lacks (say "ja") makes that language available for the types
+// it covers, the others falling back. Notice types are overridden like
+// code types. NewTemplates runs every template once on sample data (a
+// notice type with a Notice, a code type without), so a broken override
+// fails at start-up, not when a user asks for a code. A new built-in
+// language is a texts_<tag>.go file and one line in the catalogue function.
 //
 // [Templates.Render] is exported for hosts that deliver through a channel
 // of their own (an SMS provider's SDK) and want the same texts.

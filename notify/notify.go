@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/accountapi/accountapi/store"
 )
@@ -25,26 +26,37 @@ const (
 // last language templates fall back to.
 const DefaultLocale = "en"
 
-// Message is one one-time code to deliver: what a Logto connector receives
-// as {to, type, payload: {code, locale, ...context}} (logto-contract.md §3.5).
+// Message is one message to deliver: a one-time code, what a Logto connector
+// receives as {to, type, payload: {code, locale, ...context}}
+// (logto-contract.md §3.5), or a security notice (a Notice… type, e.g.
+// [NoticePasswordChanged]), which carries no code but a [Notice] saying what
+// changed and when.
 //
-// A Message holds a secret. Its String, GoString and LogValue methods leave
-// the code out, so printing or logging a Message does not leak it; its JSON form
-// (see MarshalJSON) is the wire format and does carry the code.
+// A code Message holds a secret. Its String, GoString and LogValue methods
+// leave the code out, so printing or logging a Message does not leak it; its
+// JSON form (see MarshalJSON) is the wire format and does carry the code.
 type Message struct {
 	Channel Channel
-	// To is the email address or the phone number as the user gave it.
+	// To is the email address or the phone number as the user gave it. For
+	// a notice of a changed or removed email address or phone number, it is
+	// the old one.
 	To string
-	// Type is the template the code is sent with.
+	// Type is the template the message is sent with: one of the
+	// store.Template… types for a code, one of the Notice… types for a
+	// security notice.
 	Type store.TemplateType
 	// Locale is a BCP 47 language tag, normally taken from the request's
 	// Accept-Language; "" means [DefaultLocale]. A full Accept-Language value
 	// ("fr-CA,fr;q=0.9") is accepted too when templates choose a language.
 	Locale string
-	// Code is the one-time code.
+	// Code is the one-time code; required for a code, and empty for a
+	// notice.
 	Code string
-	// User is the user the code is for. Email only: ignored for SMS, as in
-	// Logto, where SMS connectors receive only the code and the locale.
+	// Notice is what a security notice tells; required for a notice, and
+	// nil for a code.
+	Notice *Notice
+	// User is the user the message is for. Email only: ignored for SMS, as
+	// in Logto, where SMS connectors receive only the code and the locale.
 	User *User
 	// Application is the client application of the request's token. Email
 	// only, like User.
@@ -69,9 +81,9 @@ type Application struct {
 	Name string `json:"name,omitempty"`
 }
 
-// Notifier delivers one-time codes. The host provides one; this package
-// ships [SMTP], [Webhook], [Outbox], [Slog] and the routers [ByChannel] and
-// [Multi].
+// Notifier delivers one-time codes and security notices. The host provides
+// one; this package ships [SMTP], [Webhook], [Outbox], [Slog] and the routers
+// [ByChannel] and [Multi].
 type Notifier interface {
 	// Notify delivers m. It returns an error wrapping [ErrTemplateNotFound]
 	// when the notifier has no template for m.Type, one wrapping
@@ -91,8 +103,9 @@ var (
 	// for SMS. The API answers it with 501 connector.not_found.
 	ErrNoNotifier = errors.New("notify: no notifier for this channel")
 
-	// ErrInvalidMessage means a message lacks a known channel, a recipient
-	// or a code; it is a programming error in the caller.
+	// ErrInvalidMessage means a message lacks a known channel, a recipient,
+	// a type, or a code (for a code) or a complete [Notice] (for a notice);
+	// it is a programming error in the caller.
 	ErrInvalidMessage = errors.New("notify: invalid message")
 )
 
@@ -111,10 +124,14 @@ func (m Message) check() error {
 		return fmt.Errorf("%w: unknown channel %q", ErrInvalidMessage, m.Channel)
 	case m.To == "":
 		return fmt.Errorf("%w: no recipient", ErrInvalidMessage)
+	case IsNotice(m.Type):
+		return m.checkNotice()
 	case m.Code == "":
 		return fmt.Errorf("%w: no code", ErrInvalidMessage)
 	case m.Type == "":
 		return fmt.Errorf("%w: no template type", ErrInvalidMessage)
+	case m.Notice != nil:
+		return fmt.Errorf("%w: a %s code carries a notice", ErrInvalidMessage, m.Type)
 	}
 	return nil
 }
@@ -127,12 +144,23 @@ type wire struct {
 	Payload wirePayload        `json:"payload"`
 }
 
+// wirePayload is the payload member. Code is set for codes; the notice
+// members (at, newAddress, factor, target) for notices. A code always has
+// a code, so omitting an empty one changes no code line.
 type wirePayload struct {
-	Code        string       `json:"code"`
-	Locale      string       `json:"locale"`
-	User        *User        `json:"user,omitempty"`
-	Application *Application `json:"application,omitempty"`
+	Code        string           `json:"code,omitempty"`
+	Locale      string           `json:"locale"`
+	At          string           `json:"at,omitempty"`
+	NewAddress  string           `json:"newAddress,omitempty"`
+	Factor      store.FactorType `json:"factor,omitempty"`
+	Target      string           `json:"target,omitempty"`
+	User        *User            `json:"user,omitempty"`
+	Application *Application     `json:"application,omitempty"`
 }
+
+// wireTime is the spelling of Notice.At on the wire: UTC with milliseconds,
+// as JavaScript's Date.prototype.toISOString writes it.
+const wireTime = "2006-01-02T15:04:05.000Z07:00"
 
 // MarshalJSON encodes m in the wire format shared by [Outbox] lines and
 // [Webhook] bodies:
@@ -140,13 +168,21 @@ type wirePayload struct {
 //	{"channel":"email","to":"…","type":"…","payload":{"code":"…","locale":"en","user":{…},"application":{…}}}
 //
 // payload.locale is "en" when m.Locale is empty; user and application appear
-// only on email messages, and only when set.
+// only on email messages, and only when set. A notice has no payload.code;
+// its [Notice] is in payload.at (UTC, e.g. "2026-03-04T10:00:00.000Z") and,
+// when set, payload.newAddress, payload.factor and payload.target.
 func (m Message) MarshalJSON() ([]byte, error) {
 	w := wire{
 		Channel: m.Channel,
 		To:      m.To,
 		Type:    m.Type,
 		Payload: wirePayload{Code: m.Code, Locale: m.locale()},
+	}
+	if n := m.Notice; n != nil {
+		if !n.At.IsZero() {
+			w.Payload.At = n.At.UTC().Format(wireTime)
+		}
+		w.Payload.NewAddress, w.Payload.Factor, w.Payload.Target = n.NewAddress, n.Factor, n.Target
 	}
 	if m.Channel == ChannelEmail {
 		w.Payload.User, w.Payload.Application = m.User, m.Application
@@ -155,7 +191,8 @@ func (m Message) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes the wire format of MarshalJSON. Unknown members,
-// in the payload too, are ignored.
+// in the payload too, are ignored. A message of a Notice… type gets a
+// [Notice], with At in UTC.
 func (m *Message) UnmarshalJSON(b []byte) error {
 	var w wire
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -170,12 +207,29 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 		User:        w.Payload.User,
 		Application: w.Payload.Application,
 	}
+	p := w.Payload
+	if IsNotice(w.Type) || p.At != "" || p.NewAddress != "" || p.Factor != "" || p.Target != "" {
+		n := &Notice{NewAddress: p.NewAddress, Factor: p.Factor, Target: p.Target}
+		if p.At != "" {
+			at, err := time.Parse(time.RFC3339Nano, p.At)
+			if err != nil {
+				return fmt.Errorf("notify: payload.at: %w", err)
+			}
+			n.At = at.UTC()
+		}
+		m.Notice = n
+	}
 	return nil
 }
 
 // String describes m without its code, so that fmt.Print and %v do not leak
-// it.
+// it, and with the recipient masked. A notice, which has no code, shows
+// its Notice instead.
 func (m Message) String() string {
+	if IsNotice(m.Type) {
+		return fmt.Sprintf("notify.Message{Channel:%s To:%s Type:%s Locale:%s Notice:%s}",
+			m.Channel, Mask(m.To), m.Type, m.locale(), m.Notice)
+	}
 	return fmt.Sprintf("notify.Message{Channel:%s To:%s Type:%s Locale:%s Code:<redacted>}",
 		m.Channel, Mask(m.To), m.Type, m.locale())
 }
@@ -197,6 +251,9 @@ func (m Message) LogValue() slog.Value {
 	}
 	if m.Channel == ChannelEmail && m.Application != nil {
 		attrs = append(attrs, slog.String("application_id", m.Application.ID))
+	}
+	if n := m.Notice; n != nil {
+		attrs = append(attrs, n.logAttrs()...)
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
 	"golang.org/x/text/language"
 
@@ -17,7 +18,9 @@ import (
 
 // Template is the text of one message type in one language. Each text is a
 // Go template executed with a [TemplateData]: Subject, Text and SMS with
-// text/template, HTML with html/template (so user data is escaped).
+// text/template, HTML with html/template (so user data is escaped). A
+// code's texts show {{.Code}}; a notice's have no code and read
+// {{.Notice.At}} and the other members of [Notice] instead.
 //
 // An email needs Subject and Text; HTML is optional and, when set, makes the
 // email multipart/alternative. An SMS needs SMS. A template may carry only
@@ -27,7 +30,8 @@ type Template struct {
 	// Locale is the BCP 47 tag the template is written in, e.g. "fr" or
 	// "pt-BR". Used by [TemplatesConfig.Overrides]; "" means DefaultLocale.
 	Locale string
-	// Type is the message type the template is for. Used by
+	// Type is the message type the template is for: a store.Template…
+	// type (a code) or a Notice… type (a security notice). Used by
 	// [TemplatesConfig.Overrides]; required there.
 	Type store.TemplateType
 
@@ -39,7 +43,7 @@ type Template struct {
 
 // TemplateData is what templates are executed with.
 type TemplateData struct {
-	// Code is the one-time code.
+	// Code is the one-time code; "" for a notice.
 	Code string
 	// To is the recipient as the user gave it.
 	To string
@@ -55,6 +59,9 @@ type TemplateData struct {
 	// caller had none, so write {{with .User}}…{{end}}.
 	User        *User
 	Application *Application
+	// Notice is what a security notice tells; nil for a code, so that
+	// only the templates of notice types may use it.
+	Notice *Notice
 }
 
 // Rendered is a message's text, ready to send.
@@ -102,8 +109,14 @@ type parsed struct {
 	sms           *texttemplate.Template // nil: no SMS text
 }
 
-// templateTypes lists every store.TemplateType, in Logto's order.
+// templateTypes lists every type the templates know: the code types
+// (codeTypes) and the notice types (NoticeTypes).
 func templateTypes() []store.TemplateType {
+	return append(codeTypes(), NoticeTypes()...)
+}
+
+// codeTypes lists every store.TemplateType, in Logto's order.
+func codeTypes() []store.TemplateType {
 	return []store.TemplateType{
 		store.TemplateSignIn,
 		store.TemplateRegister,
@@ -120,12 +133,19 @@ func templateTypes() []store.TemplateType {
 func knownType(t store.TemplateType) bool { return slices.Contains(templateTypes(), t) }
 
 // catalogue returns the default texts of every language, a fresh copy per
-// call. Adding a language is adding a texts_<tag>.go file with a function
-// returning its templates and one line here; English must stay: it is the
+// call: English, French, German, Brazilian Portuguese and Traditional
+// Chinese, the languages of the project's source documents. Adding a
+// language is adding a texts_<tag>.go file with a function returning its
+// templates (every code type and every notice type, see
+// TestCatalogueIsComplete) and one line here; English must stay: it is the
 // last fallback.
 func catalogue() [][]Template {
 	return [][]Template{
 		englishTemplates(),
+		frenchTemplates(),
+		germanTemplates(),
+		portugueseTemplates(),
+		traditionalChineseTemplates(),
 	}
 }
 
@@ -261,6 +281,19 @@ func parseTemplate(lang string, tpl Template) (*parsed, error) {
 
 func sampleData(lang string, typ store.TemplateType) []TemplateData {
 	bare := TemplateData{Code: "000000", To: "user@example.com", Type: typ, Locale: lang, Language: lang}
+	if IsNotice(typ) {
+		bare.Code = ""
+		n := &Notice{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+		switch address, factor, target := noticeNeeds(typ); {
+		case address:
+			n.NewAddress = "n***@example.com"
+		case factor:
+			n.Factor = store.FactorWebAuthn
+		case target:
+			n.Target = "google"
+		}
+		bare.Notice = n
+	}
 	full := bare
 	full.User = &User{ID: "u1", Username: "user", PrimaryEmail: "user@example.com", PrimaryPhone: "15550100", Name: "User", Profile: &store.Profile{}}
 	full.Application = &Application{ID: "a1", Name: "App"}
@@ -308,7 +341,8 @@ func (p *parsed) execute(d TemplateData) (Rendered, error) {
 
 // Render renders m with the template for m.Type in the language that best
 // matches m.Locale (a BCP 47 tag or an Accept-Language value; "pt" matches
-// "pt-BR", "zh-HK" matches "zh-TW", but "zh-CN" does not match "zh-TW"). It
+// "pt-BR", "zh-HK" matches "zh-TW", but "zh-CN" does not match "zh-TW"; of
+// an Accept-Language list, the first preference with a match wins). It
 // falls back to TemplatesConfig.Fallback, then to English, and at each step
 // takes the first template that has texts for m.Channel. For an SMS it
 // returns only Text, and m.User and m.Application are not passed to the
@@ -325,7 +359,7 @@ func (t *Templates) Render(m Message) (Rendered, error) {
 		if p == nil || (m.Channel == ChannelEmail && p.subject == nil) || (m.Channel == ChannelSMS && p.sms == nil) {
 			continue
 		}
-		d := TemplateData{Code: m.Code, To: m.To, Type: m.Type, Locale: m.locale(), Language: lang}
+		d := TemplateData{Code: m.Code, To: m.To, Type: m.Type, Locale: m.locale(), Language: lang, Notice: m.Notice}
 		sel := *p
 		if m.Channel == ChannelEmail {
 			d.User, d.Application = m.User, m.Application
@@ -338,7 +372,10 @@ func (t *Templates) Render(m Message) (Rendered, error) {
 			// Every template ran once on sample data in NewTemplates, so this
 			// is rare. Template errors name the template and the field, but
 			// scrub the code anyway rather than trust every message.
-			msg := strings.ReplaceAll(err.Error(), m.Code, "<code>")
+			msg := err.Error()
+			if m.Code != "" {
+				msg = strings.ReplaceAll(msg, m.Code, "<code>")
+			}
 			return Rendered{}, fmt.Errorf("notify: render %s/%s: %s", lang, m.Type, msg)
 		}
 		return r, nil
@@ -347,13 +384,20 @@ func (t *Templates) Render(m Message) (Rendered, error) {
 }
 
 // chain is the languages to try for a locale, best first, without repeats.
+// The first is the language of the first preference, in order of quality,
+// that the matcher serves with high confidence: the rule of
+// apierror.Localizer.Match, so that an email and the API's error messages
+// agree on the language.
 func (t *Templates) chain(locale string) []string {
 	var out []string
-	if prefs, _, err := language.ParseAcceptLanguage(locale); err == nil && len(prefs) > 0 {
-		// Below High the match is a guess across scripts or languages
-		// (zh-CN → zh-TW); the fallback reads better than a wrong script.
-		if _, i, conf := t.matcher.Match(prefs...); conf >= language.High {
-			out = append(out, t.tags[i].String())
+	if prefs, _, err := language.ParseAcceptLanguage(locale); err == nil {
+		for _, p := range prefs {
+			// Below High the match is a guess across scripts or languages
+			// (zh-CN → zh-TW); the fallback reads better than a wrong script.
+			if _, i, conf := t.matcher.Match(p); conf >= language.High {
+				out = append(out, t.tags[i].String())
+				break
+			}
 		}
 	}
 	for _, l := range t.chainTail {

@@ -132,11 +132,14 @@ func TestRenderWithoutUserHasNoGreeting(t *testing.T) {
 }
 
 func TestRenderPicksTheLanguage(t *testing.T) {
+	// fr, pt-BR and zh-TW have default texts, which the overrides replace;
+	// it and nl have none, so their other channel falls back.
 	overrides := []notify.Template{
 		{Locale: "fr", Type: store.TemplateSignIn, Subject: "Code de connexion", Text: "FR {{.Code}} {{.Locale}} {{.Language}}"},
 		{Locale: "pt-BR", Type: store.TemplateSignIn, Subject: "Código", Text: "PT {{.Code}}", SMS: "PT-SMS {{.Code}}"},
 		{Locale: "zh-TW", Type: store.TemplateSignIn, Subject: "驗證碼", Text: "ZH {{.Code}}"},
-		{Locale: "de", Type: store.TemplateSignIn, SMS: "DE-SMS {{.Code}}"},
+		{Locale: "it", Type: store.TemplateSignIn, SMS: "IT-SMS {{.Code}}"},
+		{Locale: "nl", Type: store.TemplateSignIn, Subject: "Code", Text: "NL {{.Code}}"},
 	}
 	tests := []struct {
 		name     string
@@ -153,13 +156,17 @@ func TestRenderPicksTheLanguage(t *testing.T) {
 		{"zh-HK reads Traditional", "", notify.ChannelEmail, "zh-HK", "zh-TW", "ZH 7"},
 		{"zh-CN does not get Traditional", "", notify.ChannelEmail, "zh-CN", "en", "Your verification code"},
 		{"Accept-Language list", "", notify.ChannelEmail, "ja, fr;q=0.8", "fr", "FR 7"},
+		{"first preference with a language wins", "", notify.ChannelEmail, "ja, de-CH, fr", "de", "Dein Verifizierungscode lautet 7."},
+		{"quality orders the preferences", "", notify.ChannelEmail, "de;q=0.5, fr", "fr", "FR 7"},
 		{"unknown language", "", notify.ChannelEmail, "ja", "en", "Your verification code"},
 		{"malformed tag", "", notify.ChannelEmail, "!!", "en", "Your verification code"},
-		{"SMS-only override leaves email to the fallback", "", notify.ChannelEmail, "de", "en", "Your verification code"},
-		{"email-only override leaves SMS to the fallback", "", notify.ChannelSMS, "fr", "en", "7 is your verification code"},
-		{"SMS override", "", notify.ChannelSMS, "de-AT", "de", "DE-SMS 7"},
+		{"default German", "", notify.ChannelEmail, "de-AT", "de", "Dein Verifizierungscode lautet 7."},
+		{"email override keeps the default SMS", "", notify.ChannelSMS, "fr", "fr", "7 est votre code de vérification."},
+		{"SMS-only override leaves email to the fallback", "", notify.ChannelEmail, "it", "en", "Your verification code"},
+		{"email-only override leaves SMS to the fallback", "", notify.ChannelSMS, "nl", "en", "7 is your verification code"},
+		{"SMS override", "", notify.ChannelSMS, "it-CH", "it", "IT-SMS 7"},
 		{"configured fallback first", "fr", notify.ChannelEmail, "ja", "fr", "FR 7 ja fr"},
-		{"configured fallback lacks the channel", "fr", notify.ChannelSMS, "ja", "en", "7 is your verification code"},
+		{"configured fallback lacks the channel", "nl", notify.ChannelSMS, "ja", "en", "7 is your verification code"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,9 @@ import (
 // This file is the English entry of the catalogue (see catalogue in
 // templates.go): the default texts every other language falls back to. A
 // translation is a copy of this file with its own layout, because word order
-// differs between languages; only the phrases and the layout change.
+// differs between languages; only the phrases and the layout change. The
+// notices share one layout (noticeTemplates); a language gives their
+// phrases.
 
 // englishTemplates returns the English default template of every type.
 func englishTemplates() []Template {
@@ -37,18 +39,23 @@ func englishTemplates() []Template {
 		}
 		out = append(out, englishLayout(p.typ, p.subject, p.purpose, sms))
 	}
-	return out
+	return append(out, noticeTemplates(englishNotices())...)
 }
+
+// The greeting of every English email, when the user has a name.
+const (
+	englishGreetText = `{{with .User}}{{with or .Name .Username}}Hi {{.}},
+
+{{end}}{{end}}`
+	englishGreetHTML = `{{with .User}}{{with or .Name .Username}}<p>Hi {{.}},</p>
+{{end}}{{end}}`
+)
 
 // englishLayout builds one type's template from its phrases. The phrases
 // enter the templates as quoted string literals ({{"…"}}), so they are
 // escaped like data in HTML and cannot be mistaken for template syntax.
 func englishLayout(typ store.TemplateType, subject, purpose, smsPurpose string) Template {
-	const greetText = `{{with .User}}{{with or .Name .Username}}Hi {{.}},
-
-{{end}}{{end}}`
-	const greetHTML = `{{with .User}}{{with or .Name .Username}}<p>Hi {{.}},</p>
-{{end}}{{end}}`
+	const greetText, greetHTML = englishGreetText, englishGreetHTML
 	return Template{
 		Locale:  "en",
 		Type:    typ,
@@ -59,20 +66,58 @@ Enter it ` + lit(purpose) + `. It expires in 10 minutes.
 
 If you didn't ask for this code, you can ignore this email. Never share it with anyone.
 `,
-		HTML: `<!DOCTYPE html>
-<html lang="{{.Language}}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>` + lit(subject) + `</title></head>
-<body style="margin:0;padding:24px;font-family:Helvetica,Arial,sans-serif;color:#1a1a1a;line-height:1.5">
-` + greetHTML + `<p>Your verification code is:</p>
-<p style="font-size:28px;font-weight:bold;letter-spacing:6px;font-family:Menlo,Consolas,monospace">{{.Code}}</p>
-<p>Enter it ` + lit(purpose) + `. It expires in 10 minutes.</p>
+		HTML: htmlPage(subject, greetHTML+`<p>Your verification code is:</p>
+`+codeHTML+`
+<p>Enter it `+lit(purpose)+`. It expires in 10 minutes.</p>
 <p style="color:#666666;font-size:13px">If you didn't ask for this code, you can ignore this email. Never share it with anyone.</p>
-</body>
-</html>
-`,
+`),
 		SMS: `{{.Code}} is your verification code. Enter it ` + lit(smsPurpose) + `. It expires in 10 minutes. Don't share it.`,
 	}
 }
+
+// englishNotices is the English wording of the security notices.
+func englishNotices() noticeTexts {
+	return noticeTexts{
+		lang:        "en",
+		space:       " ",
+		greetText:   englishGreetText,
+		greetHTML:   englishGreetHTML,
+		when:        `on {{.Notice.At.UTC.Format "January 2, 2006 at 15:04"}} UTC`,
+		factor:      factorNames("an authenticator app (TOTP)", "a passkey", "backup codes"),
+		ifYou:       "If you made this change, you don't need to do anything.",
+		ifNotYou:    "If you didn't, someone else may have access to your account: reset your password right away, check the email address, phone number, two-step verification and linked accounts of your account, and contact support.",
+		smsIfNotYou: "Not you? Reset your password now and contact support.",
+		notices: []noticePhrases{
+			{NoticePrimaryEmailChanged, "The email address of your account was changed",
+				"The email address of your account was changed to {address} {when}.",
+				"Messages about your account now go to the new address."},
+			{NoticePrimaryEmailRemoved, "The email address of your account was removed",
+				"The email address of your account was removed {when}.",
+				"It no longer receives messages about your account and can no longer be used to sign in."},
+			{NoticePrimaryPhoneChanged, "The phone number of your account was changed",
+				"The phone number of your account was changed to {address} {when}.",
+				"Messages about your account now go to the new number."},
+			{NoticePrimaryPhoneRemoved, "The phone number of your account was removed",
+				"The phone number of your account was removed {when}.",
+				"It no longer receives messages about your account and can no longer be used to sign in."},
+			{NoticePasswordChanged, "Your password was changed",
+				"The password of your account was changed {when}.", ""},
+			{NoticeMfaFactorAdded, "A two-step verification method was added",
+				"A two-step verification method was added to your account {when}: {factor}.", ""},
+			{NoticeMfaFactorRemoved, "A two-step verification method was removed",
+				"A two-step verification method was removed from your account {when}: {factor}.", ""},
+			{NoticeIdentityLinked, "A social account was linked to your account",
+				"A social account ({target}) was linked to your account {when}.",
+				"It can now be used to sign in."},
+			{NoticeIdentityUnlinked, "A social account was unlinked from your account",
+				"A social account ({target}) was unlinked from your account {when}.",
+				"It can no longer be used to sign in."},
+		},
+	}
+}
+
+// codeHTML shows the code in an HTML email, in every language.
+const codeHTML = `<p style="font-size:28px;font-weight:bold;letter-spacing:6px;font-family:Menlo,Consolas,monospace">{{.Code}}</p>`
 
 // lit makes s a template action that prints s.
 func lit(s string) string { return "{{" + strconv.Quote(s) + "}}" }
