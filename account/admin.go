@@ -6,26 +6,51 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"time"
 
 	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/connector"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
 )
 
-// AdminConfig configures an Admin.
+// AdminStore is what the Management API's user use cases need of the store:
+// the accounts, and the users' personal access tokens.
+type AdminStore interface {
+	Store
+	store.AccessTokens
+}
+
+// AdminConfig configures an Admin. Zero members take the defaults their docs
+// name.
 type AdminConfig struct {
 	// Store holds the accounts. Required.
-	Store Store
-	// Hasher hashes passwords. Required.
+	Store AdminStore
+	// Hasher hashes and checks passwords. Required.
 	Hasher *password.Hasher
-	// Events receives user events; nil discards them.
+	// Connectors are the social connectors POST /api/users/{userId}/identities
+	// and POST /api/connectors/{connectorId}/authorization-uri may name;
+	// usually the verification Service's. New copies the set; nil means
+	// none, so every connector id is unknown (404 entity.not_found).
+	Connectors connector.Set
+	// Revoker ends a user's sessions and tokens at the host when the user is
+	// suspended or deleted; nil means the host has nothing to revoke. The
+	// Account API refuses a suspended user's tokens either way (401
+	// user.suspended), so the revoker is for what the library does not
+	// serve: the host's OpenID provider, its refresh tokens and cookies.
+	Revoker SessionRevoker
+	// Events receives User.Data.Updated and User.Deleted; nil discards them.
 	Events event.Sink
+	// Logger receives the failures the use cases survive (a revocation
+	// after a deletion, which is best effort); nil means slog.Default().
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Rand is the randomness for ids; nil means crypto/rand.Reader.
+	// Rand is the randomness for ids and token values; nil means
+	// crypto/rand.Reader.
 	Rand io.Reader
 }
 
@@ -33,12 +58,18 @@ type AdminConfig struct {
 // token with the management scope) may do to any user. Unlike Service it
 // applies no account-center control, username policy or password policy, as
 // Logto's Management API does not.
+//
+// Every method that addresses a user by id answers 404 entity.not_found when
+// there is no such user.
 type Admin struct {
-	store  Store
-	hasher *password.Hasher
-	events event.Sink
-	now    func() time.Time
-	rand   io.Reader
+	store      AdminStore
+	hasher     *password.Hasher
+	connectors connector.Set
+	revoker    SessionRevoker
+	events     event.Sink
+	log        *slog.Logger
+	now        func() time.Time
+	rand       io.Reader
 }
 
 // NewAdmin returns an Admin.
@@ -49,9 +80,15 @@ func NewAdmin(cfg AdminConfig) (*Admin, error) {
 	if cfg.Hasher == nil {
 		return nil, errors.New("account: AdminConfig.Hasher is nil")
 	}
-	a := &Admin{store: cfg.Store, hasher: cfg.Hasher, events: cfg.Events, now: cfg.Now, rand: cfg.Rand}
+	a := &Admin{
+		store: cfg.Store, hasher: cfg.Hasher, connectors: maps.Clone(cfg.Connectors), revoker: cfg.Revoker,
+		events: cfg.Events, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
+	}
 	if a.events == nil {
 		a.events = event.Discard{}
+	}
+	if a.log == nil {
+		a.log = slog.Default()
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -149,7 +186,7 @@ func (a *Admin) CreateUser(ctx context.Context, in NewUser) (*store.User, error)
 		}
 		u.PrimaryPhone = normalized
 	}
-	if err := checkNewUserLengths(u); err != nil {
+	if err := checkUserLengths(u); err != nil {
 		return nil, err
 	}
 	switch {
@@ -195,14 +232,6 @@ func (a *Admin) checkCollisions(ctx context.Context, in NewUser) error {
 		case !isNotFound(err):
 			return fmt.Errorf("account: looking up an identifier: %w", err)
 		}
-	}
-	return nil
-}
-
-func checkNewUserLengths(u *store.User) error {
-	long := func(p *string, n int) bool { return p != nil && len([]rune(*p)) > n }
-	if long(u.Name, maxNameLength) || long(u.Avatar, maxAvatarLength) || len(u.Username) > maxUsernameLength {
-		return apierror.EntityValueTooLong
 	}
 	return nil
 }

@@ -30,7 +30,11 @@ func (s *Service) SetPrimaryEmail(ctx context.Context, c Caller, email, recordID
 	if err := s.preludeIdentifier(ctx, c, ScopeEmail, func(f store.AccountCenterFields) store.Control { return f.Email }); err != nil {
 		return err
 	}
-	if err := s.emails.Check(ctx, email); err != nil {
+	pol, err := s.settings.Policies(ctx)
+	if err != nil {
+		return err
+	}
+	if err := pol.Email.Check(ctx, email); err != nil {
 		return err
 	}
 	r, err := NewIdentifierRecord(ctx, s.store, s.now(), c, recordID, store.RecordEmailCode)

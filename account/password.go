@@ -35,7 +35,11 @@ func (s *Service) SetPassword(ctx context.Context, c Caller, newPassword string)
 	if err := requireEditable(ac.Fields.Password); err != nil {
 		return err
 	}
-	issues, err := s.passwordPolicy.Check(ctx, newPassword, userInfo(u), s.breach)
+	pol, err := s.settings.Policies(ctx)
+	if err != nil {
+		return err
+	}
+	issues, err := pol.Password.Check(ctx, newPassword, userInfo(u), s.breach)
 	if err != nil {
 		return fmt.Errorf("account: checking the password policy: %w", err)
 	}

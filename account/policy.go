@@ -16,8 +16,13 @@ import (
 // (reference/logto-contract.md §5.4). The zero value is Logto's default:
 // case-sensitive, 1 to 128 characters, every character class allowed.
 type UsernamePolicy struct {
-	// CaseInsensitive makes "Ann" and "ann" the same username. Open the store
-	// with case-insensitive usernames too, so that its unique index agrees.
+	// CaseInsensitive makes "Ann" and "ann" the same username: a user cannot
+	// take a username another user has in another case. It can change at run
+	// time (usernamePolicy.caseSensitive), so the check is a look-up
+	// ignoring case (store.Users.FindUserByUsernameFold); open the store with
+	// case-insensitive usernames (sqlite/postgres.WithCaseInsensitiveUsernames)
+	// when the policy stays case-insensitive, so that a unique index also
+	// closes the race between two concurrent binds.
 	CaseInsensitive bool
 	// MinLength and MaxLength bound the length (1–128; zero means 1 and 128).
 	MinLength, MaxLength int
@@ -28,7 +33,7 @@ type UsernamePolicy struct {
 func (p UsernamePolicy) validate() error {
 	lo, hi := p.bounds()
 	if lo < 1 || hi > 128 || lo > hi {
-		return fmt.Errorf("account: username policy length %d–%d, want 1 ≤ min ≤ max ≤ 128", lo, hi)
+		return fmt.Errorf("username policy length %d–%d, want 1 ≤ min ≤ max ≤ 128", lo, hi)
 	}
 	return nil
 }
@@ -98,7 +103,7 @@ type EmailPolicy struct {
 func (p EmailPolicy) validate() error {
 	for _, e := range append(append([]string(nil), p.Allowlist...), p.Blocklist...) {
 		if e == "" {
-			return errors.New("account: empty entry in an email allowlist or blocklist")
+			return errors.New("empty entry in an email allowlist or blocklist")
 		}
 	}
 	return nil

@@ -88,12 +88,18 @@ func (s *Service) Update(ctx context.Context, c Caller, p AccountPatch) (*View, 
 	if err := s.checkFirstParty(ctx, c); err != nil {
 		return nil, err
 	}
+	var usernames UsernamePolicy
 	if p.Username.Set {
 		if err := RequireIdentity(ctx, s.store, s.now(), c); err != nil {
 			return nil, err
 		}
 		if v := p.Username.Value; v != nil {
-			if err := s.usernames.Check(*v); err != nil {
+			pol, err := s.settings.Policies(ctx)
+			if err != nil {
+				return nil, err
+			}
+			usernames = pol.Username
+			if err := usernames.Check(*v); err != nil {
 				return nil, err
 			}
 		}
@@ -117,7 +123,7 @@ func (s *Service) Update(ctx context.Context, c Caller, p AccountPatch) (*View, 
 				}
 				u.Username = ""
 			} else {
-				if err := s.usernameFree(ctx, tx, u.ID, *p.Username.Value); err != nil {
+				if err := usernameFree(ctx, tx, u.ID, *p.Username.Value, usernames.CaseInsensitive); err != nil {
 					return err
 				}
 				u.Username = *p.Username.Value
@@ -152,9 +158,18 @@ func (s *Service) Update(ctx context.Context, c Caller, p AccountPatch) (*View, 
 }
 
 // usernameFree answers 422 user.username_already_in_use when another user has
-// the username (compared as the store compares usernames).
-func (s *Service) usernameFree(ctx context.Context, users store.Users, self, username string) error {
-	other, err := users.FindUserByUsername(ctx, username)
+// the username: compared as the store compares usernames, and ignoring case
+// too when the username policy is case-insensitive (foldCase). The store's
+// unique index makes the first comparison race-free; the second is a
+// read-then-write check unless the store was opened with case-insensitive
+// usernames (sqlite/postgres.WithCaseInsensitiveUsernames), whose unique
+// index on lower(username) closes the race.
+func usernameFree(ctx context.Context, users store.Users, self, username string, foldCase bool) error {
+	find := users.FindUserByUsername
+	if foldCase {
+		find = users.FindUserByUsernameFold
+	}
+	other, err := find(ctx, username)
 	switch {
 	case err == nil && other.ID != self:
 		return apierror.UsernameAlreadyInUse

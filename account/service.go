@@ -33,22 +33,16 @@ type FirstPartyFunc func(ctx context.Context, clientID string) (bool, error)
 type Config struct {
 	// Store holds the accounts. Required.
 	Store Store
-	// Settings serves the account-center settings. Required.
+	// Settings serves the account-center settings and the sign-in
+	// experience's policies. Required; share it with the other services.
 	Settings *Settings
 	// Hasher hashes and checks passwords. Required.
 	Hasher *password.Hasher
-	// PasswordPolicy is checked when a user sets a password; nil means
-	// password.DefaultPolicy().
-	PasswordPolicy *password.Policy
-	// Breach, when set, rejects passwords found in breaches (the policy's
-	// pwned rule). Off by default because it needs the network.
+	// Breach, when set, rejects passwords found in breaches (the password
+	// policy's pwned rule). Off by default because it needs the network.
+	// The password, username and email policies themselves are the
+	// Settings' (Settings.Policies), read on every request.
 	Breach password.BreachChecker
-	// UsernamePolicy is checked when a user sets a username; the zero value is
-	// Logto's default.
-	UsernamePolicy UsernamePolicy
-	// EmailPolicy restricts which addresses may become a primary email; the
-	// zero value allows every address.
-	EmailPolicy EmailPolicy
 	// IsFirstParty tells first-party applications from third-party ones. A
 	// call whose token names a client the function calls third-party is
 	// refused with auth.third_party_application_forbidden. nil treats every
@@ -73,18 +67,15 @@ type Config struct {
 // route checks, in the order reference/logto-contract.md lists, and returns
 // *apierror.Error for every refusal.
 type Service struct {
-	store          Store
-	settings       *Settings
-	hasher         *password.Hasher
-	passwordPolicy password.Policy
-	breach         password.BreachChecker
-	usernames      UsernamePolicy
-	emails         EmailPolicy
-	isFirstParty   FirstPartyFunc
-	connectors     connector.Set
-	events         event.Sink
-	now            func() time.Time
-	rand           io.Reader
+	store        Store
+	settings     *Settings
+	hasher       *password.Hasher
+	breach       password.BreachChecker
+	isFirstParty FirstPartyFunc
+	connectors   connector.Set
+	events       event.Sink
+	now          func() time.Time
+	rand         io.Reader
 }
 
 // New returns a Service.
@@ -97,24 +88,10 @@ func New(cfg Config) (*Service, error) {
 	case cfg.Hasher == nil:
 		return nil, errors.New("account: Config.Hasher is nil")
 	}
-	if err := cfg.UsernamePolicy.validate(); err != nil {
-		return nil, err
-	}
-	if err := cfg.EmailPolicy.validate(); err != nil {
-		return nil, err
-	}
 	s := &Service{
 		store: cfg.Store, settings: cfg.Settings, hasher: cfg.Hasher, breach: cfg.Breach,
-		usernames: cfg.UsernamePolicy, emails: cfg.EmailPolicy, isFirstParty: cfg.IsFirstParty,
-		connectors: maps.Clone(cfg.Connectors), events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
-	}
-	if cfg.PasswordPolicy != nil {
-		s.passwordPolicy = *cfg.PasswordPolicy
-	} else {
-		s.passwordPolicy = password.DefaultPolicy()
-	}
-	if err := s.passwordPolicy.Validate(); err != nil {
-		return nil, fmt.Errorf("account: Config.PasswordPolicy: %w", err)
+		isFirstParty: cfg.IsFirstParty, connectors: maps.Clone(cfg.Connectors), events: cfg.Events,
+		now: cfg.Now, rand: cfg.Rand,
 	}
 	if s.events == nil {
 		s.events = event.Discard{}

@@ -136,6 +136,10 @@ func (h *AccountHandler) handle(pattern string, fn userHandler) {
 	})
 }
 
+// authorize runs the user router's middleware for r: bearer authentication
+// (401), a user in the token (401 auth.unauthorized), the openid scope (403
+// auth.forbidden), the user not suspended (401 user.suspended), the
+// account-center gate (400 account_center.not_enabled).
 func (h *AccountHandler) authorize(r *http.Request) (account.Caller, error) {
 	p, err := authenticate(r.Context(), h.auth, r)
 	if err != nil {
@@ -146,6 +150,12 @@ func (h *AccountHandler) authorize(r *http.Request) (account.Caller, error) {
 	}
 	if !p.HasScope(account.ScopeOpenID) {
 		return account.Caller{}, apierror.Forbidden
+	}
+	// A suspended user's tokens stop working at once (401 user.suspended),
+	// whatever the host's SessionRevoker did with the tokens already issued.
+	// Before the account-center gate: the answer is about the token.
+	if err := h.account.CheckActive(r.Context(), p.UserID); err != nil {
+		return account.Caller{}, err
 	}
 	ac, err := h.account.Settings().Get(r.Context())
 	if err != nil {

@@ -131,6 +131,8 @@ type envConfig struct {
 	verifyCfg    []func(*verification.Config)
 	mfaCfg       []func(*mfa.Config)
 	settings     *store.AccountCenter
+	policies     []func(*account.Policies)
+	cacheTTL     time.Duration
 	isFirstParty account.FirstPartyFunc
 }
 
@@ -154,8 +156,21 @@ func withVerificationConfig(f func(*verification.Config)) envOption {
 	return func(c *envConfig) { c.verifyCfg = append(c.verifyCfg, f) }
 }
 
-// withMFAConfig adjusts the MFA service's config (by default every factor is
-// enabled and secrets are stored in plain text).
+// withPolicies adjusts the host's default sign-in-experience policies the
+// shared Settings is built with (by default Logto's, with every MFA factor
+// enabled). What PATCH /api/sign-in-exp stores overrides them.
+func withPolicies(f func(*account.Policies)) envOption {
+	return func(c *envConfig) { c.policies = append(c.policies, f) }
+}
+
+// withCacheTTL sets the Settings' CacheTTL (by default -1: no cache, every
+// request reads the store).
+func withCacheTTL(d time.Duration) envOption {
+	return func(c *envConfig) { c.cacheTTL = d }
+}
+
+// withMFAConfig adjusts the MFA service's config (by default secrets are
+// stored in plain text).
 func withMFAConfig(f func(*mfa.Config)) envOption {
 	return func(c *envConfig) { c.mfaCfg = append(c.mfaCfg, f) }
 }
@@ -250,7 +265,7 @@ func newSQLiteStore(t testing.TB) store.Store {
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	var cfg envConfig
+	cfg := envConfig{cacheTTL: -1}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -269,7 +284,13 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if err := st.SaveAccountCenter(context.Background(), &ac); err != nil {
 		t.Fatal(err)
 	}
-	settings, err := account.NewSettings(account.SettingsConfig{Store: st, Now: e.clock.Now, CacheTTL: -1})
+	policies := account.Policies{
+		MFA: account.MFAPolicy{Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode}},
+	}
+	for _, f := range cfg.policies {
+		f(&policies)
+	}
+	settings, err := account.NewSettings(account.SettingsConfig{Store: st, Now: e.clock.Now, CacheTTL: cfg.cacheTTL, Policies: policies})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,8 +308,8 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	vcfg := verification.Config{
-		Store: st, Hasher: hasher, Notifier: e.outbox, Events: e.events, Now: e.clock.Now,
-		IsFirstParty: cfg.isFirstParty, EmailPolicy: acfg.EmailPolicy,
+		Store: st, Hasher: hasher, Settings: settings, Notifier: e.outbox, Events: e.events, Now: e.clock.Now,
+		IsFirstParty: cfg.isFirstParty,
 	}
 	for _, f := range cfg.verifyCfg {
 		f(&vcfg)
@@ -308,7 +329,6 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	mcfg := mfa.Config{
 		Store: st, Settings: settings, Events: e.events, Now: e.clock.Now, IsFirstParty: cfg.isFirstParty,
 		Sentinel: verif.Sentinel(),
-		Factors:  []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
 	}
 	for _, f := range cfg.mfaCfg {
 		f(&mcfg)
@@ -335,6 +355,15 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	mh.Mount(mux, "")
 	e.handler = mux
 	return e
+}
+
+// patchSignInExp stores sign-in-experience policies through the env's
+// Settings, as PATCH /api/sign-in-exp does; the services see them at once.
+func (e *env) patchSignInExp(p account.SignInExperiencePatch) {
+	e.t.Helper()
+	if _, err := e.settings.UpdateSignInExperience(context.Background(), p); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // token mints an HS256 access token for sub with scopes, valid for an hour of

@@ -151,11 +151,20 @@ type idSetCase struct {
 	stored string
 }
 
-// idEmailPolicy is the account service's email policy in the email tests.
-// The verification service gets none, so that a code can be sent to a
-// blocked address and the primary-email route's own check be reached with a
-// valid record.
+// idEmailPolicy is the email policy of the email tests.
 var idEmailPolicy = account.EmailPolicy{BlockSubaddressing: true, Blocklist: []string{"@blocked.example"}}
+
+// idBlockEmails stores idEmailPolicy as the sign-in experience's email
+// blocklist, as an administrator would at run time. idRunSet applies it once
+// the test's records exist, so that a code could be sent to a blocked
+// address and the primary-email route's own check be reached with a valid
+// record.
+func idBlockEmails(e *env) {
+	e.t.Helper()
+	e.patchSignInExp(account.SignInExperiencePatch{EmailBlocklistPolicy: account.Some(store.EmailBlocklistPolicy{
+		BlockSubaddressing: idEmailPolicy.BlockSubaddressing, CustomBlocklist: idEmailPolicy.Blocklist,
+	})})
+}
 
 func idRunSet(t *testing.T, rt idRoute, method string, tc idSetCase) {
 	t.Helper()
@@ -163,9 +172,7 @@ func idRunSet(t *testing.T, rt idRoute, method string, tc idSetCase) {
 	if tc.faults&idFieldOff != 0 {
 		*rt.control(&ac.Fields) = store.ControlReadOnly
 	}
-	e := newEnv(t, withAccountCenter(ac), idFirstParty(),
-		withAccountConfig(func(c *account.Config) { c.EmailPolicy = idEmailPolicy }),
-		withVerificationConfig(func(c *verification.Config) { c.EmailPolicy = account.EmailPolicy{} }))
+	e := newEnv(t, withAccountCenter(ac), idFirstParty())
 	u := e.newUser(e.withPassword("Secret-123"), withEmail("old@example.com"), withPhone("15551234567"))
 	var other *store.User
 	if tc.taken != "" {
@@ -197,6 +204,7 @@ func idRunSet(t *testing.T, rt idRoute, method string, tc idSetCase) {
 	default:
 		t.Fatalf("unknown record kind %q", tc.record)
 	}
+	idBlockEmails(e)
 
 	header := map[string]string{}
 	if tc.faults&idNoProof == 0 {
@@ -320,7 +328,7 @@ func TestPrimaryEmailBlocklistOnBothServices(t *testing.T) {
 	// With the policy on the verification service too, no code can be sent to
 	// a blocked address; the route's own check still runs before it looks
 	// at the record.
-	e := newEnv(t, withAccountConfig(func(c *account.Config) { c.EmailPolicy = idEmailPolicy }))
+	e := newEnv(t, withPolicies(func(p *account.Policies) { p.Email = idEmailPolicy }))
 	u := e.newUser(e.withPassword("Secret-123"))
 	r := e.do(req{method: "POST", path: "/api/verifications/verification-code", token: e.tokenFor(u.ID),
 		body: map[string]any{"identifier": map[string]string{"type": "email", "value": "ann@blocked.example"}}})

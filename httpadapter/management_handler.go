@@ -9,6 +9,7 @@ import (
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/bearer"
+	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -29,6 +30,9 @@ type ManagementConfig struct {
 	Admin *account.Admin
 	// Settings serves /api/account-center. Required.
 	Settings *account.Settings
+	// MFA serves /api/users/{userId}/mfa-verifications and
+	// /api/users/{userId}/logto-configs; nil leaves them unserved (404).
+	MFA *mfa.Admin
 	// MaxBodyBytes caps request bodies; zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Logger receives failures (5xx); nil means slog.Default().
@@ -36,7 +40,9 @@ type ManagementConfig struct {
 }
 
 // ManagementHandler serves the user routes of Logto's Management API
-// (/api/users…) and the account-center settings (/api/account-center). It is
+// (/api/users…, reference/logto-contract.md §8), the authorization URIs of
+// social connectors (/api/connectors/{connectorId}/authorization-uri) and the
+// account-center settings (/api/account-center). It is
 // separate from AccountHandler so a host can mount it apart, e.g. only on an
 // internal listener.
 type ManagementHandler struct {
@@ -44,6 +50,7 @@ type ManagementHandler struct {
 	authorize func(ctx context.Context, p bearer.Principal) error
 	admin     *account.Admin
 	settings  *account.Settings
+	mfa       *mfa.Admin
 	dec       decoder
 	rt        *router
 }
@@ -61,7 +68,7 @@ func NewManagementHandler(cfg ManagementConfig) (*ManagementHandler, error) {
 		return nil, errors.New("httpadapter: ManagementConfig.MaxBodyBytes is negative")
 	}
 	h := &ManagementHandler{
-		auth: cfg.Authenticator, authorize: cfg.Authorize, admin: cfg.Admin, settings: cfg.Settings,
+		auth: cfg.Authenticator, authorize: cfg.Authorize, admin: cfg.Admin, settings: cfg.Settings, mfa: cfg.MFA,
 		dec: decoder{max: cfg.MaxBodyBytes},
 	}
 	if h.dec.max == 0 {
@@ -88,7 +95,7 @@ func requireManagementScope(_ context.Context, p bearer.Principal) error {
 
 // Mount registers h on mux for its paths under prefix.
 func (h *ManagementHandler) Mount(mux *http.ServeMux, prefix string) {
-	mount(mux, prefix, h, "/api/users", "/api/users/", "/api/account-center")
+	mount(mux, prefix, h, "/api/users", "/api/users/", "/api/account-center", "/api/connectors/", "/api/sign-in-exp")
 }
 
 // ServeHTTP implements http.Handler.
@@ -119,6 +126,13 @@ func (h *ManagementHandler) routes() {
 	h.handle("GET /api/users/{userId}", h.getUser)
 	h.handle("GET /api/account-center", h.getAccountCenter)
 	h.handle("PATCH /api/account-center", h.patchAccountCenter)
+	h.userRoutes()     // management_users.go
+	h.identityRoutes() // management_identities.go
+	h.tokenRoutes()    // management_tokens.go
+	if h.mfa != nil {
+		h.adminMFARoutes() // management_mfa.go
+	}
+	h.signInExpRoutes() // management_signin.go
 }
 
 func (h *ManagementHandler) postUser(w http.ResponseWriter, r *http.Request, _ bearer.Principal) error {

@@ -158,7 +158,7 @@ const (
 	mfNoProof  mfFault = 1 << iota // no logto-verification-id
 	mfNoScope                      // the token lacks identities
 	mfThirdPty                     // the token was issued to a third-party app
-	mfDisabled                     // the route's factor is not among Config.Factors
+	mfDisabled                     // the route's factor is not among the enabled factors
 )
 
 // mfCase is one request to an MFA route, made by a user with a password.
@@ -205,8 +205,8 @@ func mfRun(t *testing.T, rt mfRoute, tc mfCase) {
 	})
 	opts := []envOption{withAccountCenter(ac), idFirstParty()}
 	if tc.faults&mfDisabled != 0 {
-		opts = append(opts, withMFAConfig(func(c *mfa.Config) {
-			c.Factors = slices.DeleteFunc(slices.Clone(c.Factors), func(f store.FactorType) bool { return f == rt.factor })
+		opts = append(opts, withPolicies(func(p *account.Policies) {
+			p.MFA.Factors = slices.DeleteFunc(slices.Clone(p.MFA.Factors), func(f store.FactorType) bool { return f == rt.factor })
 		}))
 	}
 	e := newEnv(t, opts...)
@@ -701,7 +701,7 @@ func TestTOTPStepUp(t *testing.T) {
 		{name: "no factor", body: map[string]any{"code": good}, status: 400, code: "session.mfa.mfa_factor_not_enabled"},
 		{name: "only backup codes", prep: func(e *env, u *store.User) { mfStoreBackupCodes(e, u, mfBackupCodes) },
 			body: map[string]any{"code": good}, status: 400, code: "session.mfa.mfa_factor_not_enabled"},
-		{name: "TOTP disabled by the policy", env: []envOption{withMFAConfig(func(c *mfa.Config) { c.Factors = []store.FactorType{store.FactorBackupCode} })},
+		{name: "TOTP disabled by the policy", env: []envOption{withPolicies(func(p *account.Policies) { p.MFA.Factors = []store.FactorType{store.FactorBackupCode} })},
 			prep: func(e *env, u *store.User) { mfStoreTOTP(e, u, mfSecret) },
 			body: map[string]any{"code": good}, status: 400, code: "session.mfa.mfa_factor_not_enabled"},
 		{name: "wrong code", prep: func(e *env, u *store.User) { mfStoreTOTP(e, u, mfSecret) },
@@ -784,7 +784,7 @@ func TestBackupCodeStepUp(t *testing.T) {
 			status: 403, code: "auth.third_party_application_forbidden"},
 		{name: "no set", prep: func(e *env, u *store.User) { mfStoreTOTP(e, u, mfSecret) },
 			body: map[string]any{"code": mfBackupCodes[0]}, status: 400, code: "session.mfa.mfa_factor_not_enabled"},
-		{name: "backup codes disabled by the policy", env: []envOption{withMFAConfig(func(c *mfa.Config) { c.Factors = []store.FactorType{store.FactorTOTP} })},
+		{name: "backup codes disabled by the policy", env: []envOption{withPolicies(func(p *account.Policies) { p.MFA.Factors = []store.FactorType{store.FactorTOTP} })},
 			prep: func(e *env, u *store.User) { mfStoreBackupCodes(e, u, mfBackupCodes) },
 			body: map[string]any{"code": mfBackupCodes[0]}, status: 400, code: "session.mfa.mfa_factor_not_enabled"},
 		{name: "wrong code", prep: func(e *env, u *store.User) { mfStoreBackupCodes(e, u, mfBackupCodes) },

@@ -259,14 +259,15 @@ func TestGetMyAccountValues(t *testing.T) {
 				u.Name, u.Avatar = pfStr("Ann"), pfStr("https://example.com/ann.png")
 				u.LastSignInAt = lastSignIn
 				u.ApplicationID = "app-1"
-				u.IsSuspended = true
+				// Not suspended: the Account API refuses a suspended
+				// user's tokens (401 user.suspended).
 			},
 			want: func(u *store.User) map[string]any {
 				return map[string]any{
 					"id": u.ID, "username": u.Username, "name": "Ann", "avatar": "https://example.com/ann.png",
 					"profile":      map[string]any{"nickname": "Nick"},
 					"lastSignInAt": pfMillis(lastSignIn), "createdAt": pfMillis(u.CreatedAt), "updatedAt": pfMillis(u.UpdatedAt),
-					"applicationId": "app-1", "cimdClientId": nil, "isSuspended": true, "hasPassword": true,
+					"applicationId": "app-1", "cimdClientId": nil, "isSuspended": false, "hasPassword": true,
 					"hasSecurityVerificationMethod": true,
 				}
 			},
@@ -477,7 +478,7 @@ func TestPatchAccountOrder(t *testing.T) {
 		},
 		{
 			name: "identity proof before username policy",
-			opts: []envOption{withAccountConfig(func(c *account.Config) { c.UsernamePolicy.DisallowUppercase = true })},
+			opts: []envOption{withPolicies(func(p *account.Policies) { p.Username.DisallowUppercase = true })},
 			body: map[string]any{"username": "Upper"}, status: 401, code: "verification_record.permission_denied",
 		},
 		{
@@ -490,12 +491,12 @@ func TestPatchAccountOrder(t *testing.T) {
 		},
 		{
 			name: "username policy before uniqueness", other: "Taken", proof: true,
-			opts: []envOption{withAccountConfig(func(c *account.Config) { c.UsernamePolicy.DisallowUppercase = true })},
+			opts: []envOption{withPolicies(func(p *account.Policies) { p.Username.DisallowUppercase = true })},
 			body: map[string]any{"username": "Taken"}, status: 422, code: "user.username_uppercase_not_allowed",
 		},
 		{
 			name: "username policy before value lengths", proof: true,
-			opts: []envOption{withAccountConfig(func(c *account.Config) { c.UsernamePolicy.DisallowUppercase = true })},
+			opts: []envOption{withPolicies(func(p *account.Policies) { p.Username.DisallowUppercase = true })},
 			body: map[string]any{"username": "Upper", "name": long}, status: 422, code: "user.username_uppercase_not_allowed",
 		},
 		{
@@ -665,8 +666,8 @@ func TestPatchAccountUsername(t *testing.T) {
 		}
 		return withStore(st)
 	}
-	policy := func(p account.UsernamePolicy) envOption {
-		return withAccountConfig(func(c *account.Config) { c.UsernamePolicy = p })
+	policy := func(up account.UsernamePolicy) envOption {
+		return withPolicies(func(p *account.Policies) { p.Username = up })
 	}
 	tests := []struct {
 		name     string

@@ -174,8 +174,8 @@ func vtRecordingEnv(t *testing.T, opts ...envOption) (*env, *vtLog) {
 }
 
 func vtLockout(max int, window, duration time.Duration) envOption {
-	return withVerificationConfig(func(c *verification.Config) {
-		c.Lockout = verification.LockoutPolicy{MaxAttempts: max, Window: window, Duration: duration}
+	return withPolicies(func(p *account.Policies) {
+		p.Lockout = account.LockoutPolicy{MaxAttempts: max, Window: window, Duration: duration}
 	})
 }
 
@@ -279,10 +279,12 @@ func TestVerificationPasswordRefused(t *testing.T) {
 			wantStatus: 401, wantCode: "user.suspended",
 		},
 		{
+			// The Account API refuses a suspended user's token before any
+			// route runs (AccountHandler.authorize).
 			name:       "suspended user with a wrong password",
 			user:       func(e *env) *store.User { return e.newUser(e.withPassword(vtPassword), suspended) },
 			body:       map[string]string{"password": "Wrong-123"},
-			wantStatus: 422, wantCode: "session.invalid_credentials",
+			wantStatus: 401, wantCode: "user.suspended",
 		},
 		{
 			name:       "third-party application",
@@ -725,8 +727,7 @@ func TestVerificationCodeEmailPolicy(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t,
-				withAccountConfig(func(c *account.Config) { c.EmailPolicy = tc.policy }),
-				withVerificationConfig(func(c *verification.Config) { c.EmailPolicy = tc.policy }))
+				withPolicies(func(p *account.Policies) { p.Email = tc.policy }))
 			u := vtUser(e)
 			r := vtSend(e, u, "email", tc.value, "")
 			if tc.wantCode == "" {
@@ -741,9 +742,7 @@ func TestVerificationCodeEmailPolicy(t *testing.T) {
 	}
 	t.Run("phones have no policy", func(t *testing.T) {
 		p := account.EmailPolicy{Allowlist: []string{"@corp.com"}}
-		e := newEnv(t,
-			withAccountConfig(func(c *account.Config) { c.EmailPolicy = p }),
-			withVerificationConfig(func(c *verification.Config) { c.EmailPolicy = p }))
+		e := newEnv(t, withPolicies(func(pol *account.Policies) { pol.Email = p }))
 		u := vtUser(e)
 		expect(t, vtSend(e, u, "phone", "61400000000", ""), 201, "")
 	})
@@ -879,11 +878,11 @@ func TestVerificationCodeVerifySuccess(t *testing.T) {
 
 func TestVerificationCodeVerifyRules(t *testing.T) {
 	const newEmail, newPhone = "new@example.com", "61400000000"
-	shortCodes := withVerificationConfig(func(c *verification.Config) { c.CodePolicy.Lifetime = time.Minute })
-	fewTries := withVerificationConfig(func(c *verification.Config) { c.CodePolicy.MaxAttempts = 3 })
-	shortFewTries := withVerificationConfig(func(c *verification.Config) {
-		c.CodePolicy.Lifetime = time.Minute
-		c.CodePolicy.MaxAttempts = 3
+	shortCodes := withPolicies(func(p *account.Policies) { p.Code.Lifetime = time.Minute })
+	fewTries := withPolicies(func(p *account.Policies) { p.Code.MaxAttempts = 3 })
+	shortFewTries := withPolicies(func(p *account.Policies) {
+		p.Code.Lifetime = time.Minute
+		p.Code.MaxAttempts = 3
 	})
 	// exhaust submits max wrong codes, each answered code_mismatch.
 	exhaust := func(t *testing.T, e *env, u *store.User, typ, value, id, code string, max int) {
@@ -1233,7 +1232,7 @@ func TestVerificationCodeVerifyExactlyOnce(t *testing.T) {
 }
 
 func TestVerificationCodeVerifyConcurrentGuesses(t *testing.T) {
-	e := newEnv(t, withVerificationConfig(func(c *verification.Config) { c.CodePolicy.MaxAttempts = 10 }))
+	e := newEnv(t, withPolicies(func(p *account.Policies) { p.Code.MaxAttempts = 10 }))
 	u := vtUser(e)
 	id, code := vtSent(t, e, u, "email", "new@example.com", "")
 	rs := vtConcurrently(20, func(int) response { return vtVerify(e, u, "email", "new@example.com", id, vtWrong(code)) })

@@ -18,6 +18,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/store"
@@ -805,7 +806,7 @@ func TestWebAuthnBindEnabledPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, withMFAConfig(func(c *mfa.Config) { c.Factors, c.PasskeySignIn = tt.factors, tt.passkeySignIn }))
+			e := newEnv(t, withPolicies(func(p *account.Policies) { p.MFA.Factors, p.PasskeySignIn = tt.factors, tt.passkeySignIn }))
 			u, proof := waPasswordUser(e)
 			rec := waRegistered(e, u, newWAAuthenticator(t))
 			r := waBind(e, u, proof, rec, nil)
@@ -852,7 +853,7 @@ func TestWebAuthnBindRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := []envOption{idFirstParty()}
 			if tt.faults&notEnabled != 0 {
-				opts = append(opts, withMFAConfig(func(c *mfa.Config) { c.Factors = []store.FactorType{store.FactorTOTP} }))
+				opts = append(opts, withPolicies(func(p *account.Policies) { p.MFA.Factors = []store.FactorType{store.FactorTOTP} }))
 			}
 			e := newEnv(t, opts...)
 			u, proof := waPasswordUser(e)

@@ -7,8 +7,11 @@
 //
 // # Enabled factors and field controls
 //
-// [Config.Factors] lists the factors users may bind (Logto's sign-in
-// experience mfa.factors). The account center's mfa field governs TOTP and
+// The sign-in experience's policies ([account.Policies], read per request
+// from [Config.Settings]) list the factors users may bind (Logto's
+// mfa.factors, plus WebAuthn when passkeySignIn is enabled); an
+// administrator changes them at run time with PATCH /api/sign-in-exp. The
+// account center's mfa field governs TOTP and
 // backup codes; its passkey field governs WebAuthn and falls back to mfa
 // while unset.
 //

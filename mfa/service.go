@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/accountapi/accountapi/account"
@@ -58,14 +56,11 @@ type WebAuthnConfig struct {
 type Config struct {
 	// Store holds the factors. Required.
 	Store Store
-	// Settings serves the account-center settings. Required.
+	// Settings serves the account-center settings and the sign-in
+	// experience's policies, among them the enabled-factor policy (Logto's
+	// mfa.factors and passkeySignIn.enabled, account.Policies), read on
+	// every request. Required; share the account Service's.
 	Settings *account.Settings
-	// Factors is the enabled-factor policy (Logto's sign-in experience
-	// mfa.factors): the factors users may bind. Empty enables none.
-	Factors []store.FactorType
-	// PasskeySignIn lets users bind WebAuthn credentials even when WebAuthn
-	// is not in Factors (Logto's passkeySignIn.enabled).
-	PasskeySignIn bool
 	// EncryptionKeys seal TOTP secrets and backup codes at rest with
 	// AES-256-GCM. Each key is 32 bytes; the first seals, every key opens, so
 	// a key is rotated by putting the new one first. Empty stores them in
@@ -78,7 +73,8 @@ type Config struct {
 	WebAuthn WebAuthnConfig
 	// Sentinel is the lockout sentinel the step-up checks (TOTP and backup
 	// codes) report their failures to; share the verification.Service's
-	// (its Sentinel method). nil builds one with the default policy.
+	// (its Sentinel method). nil builds one over Store whose policy is the
+	// Settings'.
 	Sentinel *verification.Sentinel
 	// IsFirstParty, as in account.Config.
 	IsFirstParty account.FirstPartyFunc
@@ -95,18 +91,16 @@ type Config struct {
 // user's TOTP, backup-code and WebAuthn factors, the WebAuthn ceremonies,
 // and step-up verification with a factor.
 type Service struct {
-	store         Store
-	settings      *account.Settings
-	factors       []store.FactorType
-	passkeySignIn bool
-	sealer        *sealer
-	totpIssuer    string
-	webauthn      WebAuthnConfig
-	sentinel      *verification.Sentinel
-	isFirstParty  account.FirstPartyFunc
-	events        event.Sink
-	now           func() time.Time
-	rand          io.Reader
+	store        Store
+	settings     *account.Settings
+	sealer       *sealer
+	totpIssuer   string
+	webauthn     WebAuthnConfig
+	sentinel     *verification.Sentinel
+	isFirstParty account.FirstPartyFunc
+	events       event.Sink
+	now          func() time.Time
+	rand         io.Reader
 }
 
 // New returns a Service.
@@ -117,19 +111,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Settings == nil {
 		return nil, errors.New("mfa: Config.Settings is nil")
 	}
-	for _, f := range cfg.Factors {
-		switch f {
-		case store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode:
-		default:
-			return nil, fmt.Errorf("mfa: unknown factor %q in Config.Factors", f)
-		}
-	}
 	if err := cfg.WebAuthn.validate(); err != nil {
 		return nil, err
 	}
 	s := &Service{
-		store: cfg.Store, settings: cfg.Settings, factors: slices.Clone(cfg.Factors),
-		passkeySignIn: cfg.PasskeySignIn, totpIssuer: cfg.TOTPIssuer, webauthn: cfg.WebAuthn,
+		store: cfg.Store, settings: cfg.Settings, totpIssuer: cfg.TOTPIssuer, webauthn: cfg.WebAuthn,
 		isFirstParty: cfg.IsFirstParty, events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
 	}
 	if s.webauthn.Timeout == 0 {
@@ -151,7 +137,9 @@ func New(cfg Config) (*Service, error) {
 	s.sealer = sealer
 	s.sentinel = cfg.Sentinel
 	if s.sentinel == nil {
-		sentinel, err := verification.NewSentinel(verification.SentinelConfig{Store: cfg.Store, Events: s.events, Now: s.now})
+		sentinel, err := verification.NewSentinel(verification.SentinelConfig{
+			Store: cfg.Store, Policy: cfg.Settings.LockoutPolicy, Events: s.events, Now: s.now,
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -160,17 +148,26 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// enabled reports whether users may bind factor t (400
-// session.mfa.mfa_factor_not_enabled otherwise).
-func (s *Service) enabled(t store.FactorType) bool {
-	if t == store.FactorWebAuthn && s.passkeySignIn {
-		return true
+// enabled reports whether the effective policies let users bind factor t:
+// it is among the enabled factors, or it is WebAuthn and passkey sign-in is
+// on (account.Policies.FactorEnabled). The policies can change at run time
+// (PATCH /api/sign-in-exp), so every request reads them.
+func (s *Service) enabled(ctx context.Context, t store.FactorType) (bool, error) {
+	p, err := s.settings.Policies(ctx)
+	if err != nil {
+		return false, err
 	}
-	return slices.Contains(s.factors, t)
+	return p.FactorEnabled(t), nil
 }
 
-func (s *Service) requireEnabled(t store.FactorType) error {
-	if !s.enabled(t) {
+// requireEnabled answers 400 session.mfa.mfa_factor_not_enabled unless users
+// may bind factor t.
+func (s *Service) requireEnabled(ctx context.Context, t store.FactorType) error {
+	ok, err := s.enabled(ctx, t)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return apierror.MFAFactorNotEnabled
 	}
 	return nil

@@ -32,7 +32,8 @@ func stepUpTarget(userID string) string { return verification.Target("mfa", user
 //
 // In order: the first-party guard (403); the lockout sentinel (400
 // session.verification_blocked_too_many_attempts); a caller without a TOTP
-// factor, or with TOTP not among [Config.Factors], gets 400
+// factor, or with TOTP not among the enabled factors
+// ([account.Policies]), gets 400
 // session.mfa.mfa_factor_not_enabled; a code that is not the factor's code
 // for the current time step give or take one, or whose step is not later than
 // the last step accepted, gets 400 session.mfa.invalid_totp_code and counts
@@ -81,7 +82,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, c account.Caller, code string)
 // identity.
 //
 // The checks are [Service.VerifyTOTP]'s with backup codes: no set (or backup
-// codes not among [Config.Factors]) gets 400
+// codes not among the enabled factors) gets 400
 // session.mfa.mfa_factor_not_enabled; a code that is none of the caller's
 // unused codes gets 400 session.mfa.invalid_backup_code and counts as a
 // failure for the sentinel. Codes are compared in constant time, ignoring
@@ -149,8 +150,8 @@ func (s *Service) stepUpFactor(ctx context.Context, c account.Caller, t store.Fa
 	if err != nil {
 		return nil, nil, err
 	}
-	if !s.enabled(t) {
-		return nil, nil, apierror.MFAFactorNotEnabled
+	if err := s.requireEnabled(ctx, t); err != nil {
+		return nil, nil, err
 	}
 	factors, err := s.store.ListMFAFactors(ctx, c.UserID)
 	if err != nil {

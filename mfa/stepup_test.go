@@ -26,7 +26,7 @@ func TestStepUpRefusals(t *testing.T) {
 		{name: "TOTP: no factor", totp: true, want: apierror.MFAFactorNotEnabled,
 			setup: func(f *mfFixture, u *store.User) string { return f.code(mfRFCSecret, 0) }},
 		{name: "TOTP: factor type disabled by the policy", totp: true, want: apierror.MFAFactorNotEnabled,
-			cfg: func(c *Config) { c.Factors = []store.FactorType{store.FactorBackupCode} },
+			cfg: mfFactors(t, store.FactorBackupCode),
 			setup: func(f *mfFixture, u *store.User) string {
 				mfStoreTOTP(f, u)
 				return f.code(mfRFCSecret, 0)
@@ -124,7 +124,9 @@ func TestStepUpLockout(t *testing.T) {
 	ctx := context.Background()
 	f := mfNew(t, func(c *Config) {
 		s, err := verification.NewSentinel(verification.SentinelConfig{Store: c.Store, Events: c.Events, Now: c.Now,
-			Policy: verification.LockoutPolicy{MaxAttempts: 3}})
+			Policy: func(context.Context) (account.LockoutPolicy, error) {
+				return account.LockoutPolicy{MaxAttempts: 3}, nil
+			}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -263,7 +263,7 @@ func (s *Service) factorChecks(ctx context.Context, c account.Caller, t store.Fa
 	if err := account.CheckFirstParty(ctx, s.isFirstParty, c); err != nil {
 		return err
 	}
-	return s.requireEnabled(t)
+	return s.requireEnabled(ctx, t)
 }
 
 // checkBindCode answers 400 session.mfa.invalid_totp_code unless code is the

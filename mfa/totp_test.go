@@ -263,13 +263,9 @@ func mfNewOver(t *testing.T, st store.Store, seed byte, mods ...func(*Config)) *
 	}
 	f := &mfFixture{t: t, store: st, clock: &mfClock{now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)},
 		events: &mfEvents{}, rand: &mfSeed{n: seed}}
-	settings, err := account.NewSettings(account.SettingsConfig{Store: st, Now: f.clock.Now, CacheTTL: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := Config{
-		Store: st, Settings: settings, Events: f.events, Now: f.clock.Now, Rand: f.rand,
-		Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
+		Store: st, Settings: mfSettings(t, st, f.clock.Now, store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode),
+		Events: f.events, Now: f.clock.Now, Rand: f.rand,
 	}
 	for _, m := range mods {
 		m(&cfg)
@@ -280,6 +276,24 @@ func mfNewOver(t *testing.T, st store.Store, seed byte, mods ...func(*Config)) *
 	}
 	f.svc = svc
 	return f
+}
+
+// mfSettings returns a Settings over st whose host policies enable factors.
+func mfSettings(t *testing.T, st store.Settings, now func() time.Time, factors ...store.FactorType) *account.Settings {
+	t.Helper()
+	s, err := account.NewSettings(account.SettingsConfig{
+		Store: st, Now: now, CacheTTL: -1, Policies: account.Policies{MFA: account.MFAPolicy{Factors: factors}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// mfFactors is a Config modification that enables only factors: a Settings
+// over the fixture's store with those host policies.
+func mfFactors(t *testing.T, factors ...store.FactorType) func(*Config) {
+	return func(c *Config) { c.Settings = mfSettings(t, c.Store.(store.Settings), c.Now, factors...) }
 }
 
 // user stores a user with a username.

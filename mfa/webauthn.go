@@ -355,12 +355,13 @@ func (s *Service) FinishWebAuthnRegistration(ctx context.Context, c account.Call
 // without identity proof; 400 account_center.field_not_editable unless the
 // passkey field (or, while it is unset, mfa) is Edit; 401 auth.unauthorized
 // without the identities scope; 403 for a third-party client; 400
-// session.mfa.mfa_factor_not_enabled unless WebAuthn is in [Config.Factors]
-// or [Config.PasskeySignIn] is set; 400 verification_record.not_found unless
+// session.mfa.mfa_factor_not_enabled unless WebAuthn is among the enabled
+// factors or passkey sign-in is on ([account.Policies]); 400
+// verification_record.not_found unless
 // the record is an unexpired, verified WebAuthn record the caller created
 // (stricter than Logto, DESIGN.md hardening 1).
 //
-// The user's MFA is marked enabled only when WebAuthn is in [Config.Factors],
+// The user's MFA is marked enabled only when WebAuthn is among the factors,
 // as Logto does. A record stays usable until it expires, but its credential
 // can be bound once: the store's unique credential id refuses a second
 // factor, answered with 400 verification_record.not_found — the record no
@@ -384,8 +385,12 @@ func (s *Service) BindWebAuthn(ctx context.Context, c account.Caller, recordID s
 	if err := account.CheckFirstParty(ctx, s.isFirstParty, c); err != nil {
 		return err
 	}
-	if err := s.requireEnabled(store.FactorWebAuthn); err != nil {
+	pol, err := s.settings.Policies(ctx)
+	if err != nil {
 		return err
+	}
+	if !pol.FactorEnabled(store.FactorWebAuthn) {
+		return apierror.MFAFactorNotEnabled
 	}
 	rec, err := account.NewIdentifierRecord(ctx, s.store, s.now(), c, recordID, store.RecordWebAuthn)
 	if err != nil {
@@ -415,7 +420,7 @@ func (s *Service) BindWebAuthn(ctx context.Context, c account.Caller, recordID s
 		if err := tx.CreateMFAFactor(ctx, f); err != nil {
 			return err
 		}
-		if slices.Contains(s.factors, store.FactorWebAuthn) {
+		if slices.Contains(pol.MFA.Factors, store.FactorWebAuthn) {
 			return setMFAEnabled(ctx, tx, c.UserID, now)
 		}
 		return nil

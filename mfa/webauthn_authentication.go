@@ -83,9 +83,9 @@ type WebAuthnAuthentication struct {
 // passkeys and require user verification, keeping go-webauthn's session in a
 // WebAuthnAuthentication record bound to the caller.
 //
-// It works with any passkey the user bound, whatever [Config.Factors] says
-// now: the policy decides what users may bind, not whether a bound factor
-// proves who they are.
+// It works with any passkey the user bound, whatever the enabled factors
+// ([account.Policies]) say now: the policy decides what users may bind, not
+// whether a bound factor proves who they are.
 func (s *Service) BeginWebAuthnAuthentication(ctx context.Context, c account.Caller, cl Client) (*WebAuthnAuthentication, error) {
 	if err := account.CheckFirstParty(ctx, s.isFirstParty, c); err != nil {
 		return nil, err

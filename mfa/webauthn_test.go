@@ -90,18 +90,15 @@ func newWAFixture(t *testing.T, st store.Store, mods ...func(*Config)) *waFixtur
 		t.Fatal(err)
 	}
 	f := &waFixture{t: t, store: st, now: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}
-	settings, err := account.NewSettings(account.SettingsConfig{Store: st, Now: f.clock, CacheTTL: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := Config{
-		Store: st, Settings: settings, Now: f.clock, Rand: &waCounter{},
-		Events:  event.Func(func(_ context.Context, ev event.Event) { f.mu.Lock(); f.events = append(f.events, ev); f.mu.Unlock() }),
-		Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
+		Store: st, Settings: mfSettings(t, st, f.clock, store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode),
+		Now: f.clock, Rand: &waCounter{},
+		Events: event.Func(func(_ context.Context, ev event.Event) { f.mu.Lock(); f.events = append(f.events, ev); f.mu.Unlock() }),
 	}
 	for _, m := range mods {
 		m(&cfg)
 	}
+	var err error
 	if f.svc, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}

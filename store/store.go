@@ -70,6 +70,15 @@ type Users interface {
 	// usernames. It returns ErrNotFound if there is none.
 	FindUserByUsername(ctx context.Context, username string) (*User, error)
 
+	// FindUserByUsernameFold returns a user whose username equals username
+	// ignoring case, whatever the backend's username option: lower() of both
+	// sides, where every backend agrees on ASCII, which is all a username's
+	// format allows. Several users may match while usernames are unique in
+	// their exact case only; it then returns the one whose username equals
+	// username exactly if there is one, else the one created first (then the
+	// smallest id). It returns ErrNotFound if there is none, and for "".
+	FindUserByUsernameFold(ctx context.Context, username string) (*User, error)
+
 	// FindUserByEmail returns the user whose primary email has the same
 	// EmailKey as email. It returns ErrNotFound if there is none.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)

@@ -90,7 +90,11 @@ func (s *Service) SendCode(ctx context.Context, c account.Caller, id store.Ident
 		templateType = store.TemplateUserPermission
 	}
 	if !own && id.Type == store.IdentifierEmail {
-		if err := s.emails.Check(ctx, id.Value); err != nil {
+		pol, err := s.settings.Policies(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := pol.Email.Check(ctx, id.Value); err != nil {
 			return nil, err
 		}
 	}
@@ -208,7 +212,7 @@ func rateKey(id store.Identifier) string {
 // record.
 //
 // Every attempt counts, in one store statement, before the code is compared,
-// so a burst of guesses cannot exceed CodePolicy.MaxAttempts; the count, the
+// so a burst of guesses cannot exceed the code policy's MaxAttempts; the count, the
 // comparison and the consumption of the right code run in one transaction,
 // so of N concurrent right submissions exactly one succeeds and the others
 // find the code consumed. Failures also count toward the lockout of the
@@ -278,7 +282,12 @@ func (s *Service) checkCode(ctx context.Context, r *store.VerificationRecord, id
 		}
 		return apierror.CodeEmailMismatch
 	}
-	if s.now().After(vc.CreatedAt.Add(s.codes.Lifetime)) {
+	pol, err := s.settings.Policies(ctx)
+	if err != nil {
+		return err
+	}
+	codes := pol.Code.WithDefaults()
+	if s.now().After(vc.CreatedAt.Add(codes.Lifetime)) {
 		return apierror.CodeExpired
 	}
 	// Count, compare and consume in one transaction. The count's UPDATE
@@ -297,7 +306,7 @@ func (s *Service) checkCode(ctx context.Context, r *store.VerificationRecord, id
 		if err != nil {
 			return fmt.Errorf("verification: counting the attempt: %w", err)
 		}
-		if tries > s.codes.MaxAttempts {
+		if tries > codes.MaxAttempts {
 			verdict = apierror.CodeExceedMaxTry
 			return nil
 		}

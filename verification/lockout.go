@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/store"
@@ -17,8 +18,12 @@ import (
 type SentinelConfig struct {
 	// Store keeps failures and blocks. Required.
 	Store store.Lockouts
-	// Policy; zero members take their defaults.
-	Policy LockoutPolicy
+	// Policy returns the lockout policy in force; the sentinel calls it on
+	// every failure, so a policy changed at run time applies to the next
+	// one. Zero members of what it returns take their defaults. Pass the
+	// shared Settings' LockoutPolicy method; nil means the defaults
+	// (account.LockoutPolicy{}).
+	Policy func(ctx context.Context) (account.LockoutPolicy, error)
 	// Events receives Identifier.Lockout; nil discards it.
 	Events event.Sink
 	// Now is the clock; nil means time.Now.
@@ -27,14 +32,14 @@ type SentinelConfig struct {
 
 // Sentinel is Logto's identifier lockout sentinel (reference/logto-contract.md
 // §3.4): it counts failed verifications per target and, when a target fails
-// Policy.MaxAttempts times within Policy.Window, blocks it for
-// Policy.Duration — during which even a right answer is refused with 400
-// session.verification_blocked_too_many_attempts. The counts live in the
-// store, so every replica sees the same block. Password checks, code checks
-// and the MFA step-up checks all report to it.
+// MaxAttempts times within Window, blocks it for Duration (the policy's
+// members, account.LockoutPolicy) — during which even a right answer is
+// refused with 400 session.verification_blocked_too_many_attempts. The
+// counts live in the store, so every replica sees the same block. Password
+// checks, code checks and the MFA step-up checks all report to it.
 type Sentinel struct {
 	store  store.Lockouts
-	policy LockoutPolicy
+	policy func(ctx context.Context) (account.LockoutPolicy, error)
 	events event.Sink
 	now    func() time.Time
 }
@@ -44,20 +49,10 @@ func NewSentinel(cfg SentinelConfig) (*Sentinel, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("verification: SentinelConfig.Store is nil")
 	}
-	p := cfg.Policy
-	if p.MaxAttempts < 0 || p.Window < 0 || p.Duration < 0 {
-		return nil, errors.New("verification: negative lockout policy")
+	s := &Sentinel{store: cfg.Store, policy: cfg.Policy, events: cfg.Events, now: cfg.Now}
+	if s.policy == nil {
+		s.policy = func(context.Context) (account.LockoutPolicy, error) { return account.LockoutPolicy{}, nil }
 	}
-	if p.MaxAttempts == 0 {
-		p.MaxAttempts = 100
-	}
-	if p.Window == 0 {
-		p.Window = time.Hour
-	}
-	if p.Duration == 0 {
-		p.Duration = time.Hour
-	}
-	s := &Sentinel{store: cfg.Store, policy: p, events: cfg.Events, now: cfg.Now}
 	if s.events == nil {
 		s.events = event.Discard{}
 	}
@@ -93,15 +88,23 @@ func (s *Sentinel) Check(ctx context.Context, target string) error {
 // block when this failure reaches the policy's maximum, in which case
 // Identifier.Lockout is emitted.
 func (s *Sentinel) Fail(ctx context.Context, target, userID string, cause error) error {
+	p, err := s.policy(ctx)
+	if err != nil {
+		return fmt.Errorf("verification: reading the lockout policy: %w", err)
+	}
+	p = p.WithDefaults()
+	if p.MaxAttempts < 0 || p.Window < 0 || p.Duration < 0 {
+		return errors.New("verification: negative lockout policy")
+	}
 	now := s.now()
-	n, err := s.store.RecordFailure(ctx, target, now, s.policy.Window)
+	n, err := s.store.RecordFailure(ctx, target, now, p.Window)
 	if err != nil {
 		return fmt.Errorf("verification: recording a failed attempt: %w", err)
 	}
-	if n < s.policy.MaxAttempts {
+	if n < p.MaxAttempts {
 		return cause
 	}
-	until := now.Add(s.policy.Duration)
+	until := now.Add(p.Duration)
 	if err := s.store.Block(ctx, target, until); err != nil {
 		return fmt.Errorf("verification: blocking: %w", err)
 	}
@@ -109,7 +112,7 @@ func (s *Sentinel) Fail(ctx context.Context, target, userID string, cause error)
 		Name: event.IdentifierLockout, At: now, UserID: userID,
 		Data: map[string]any{"target": target, "blockedUntil": until.UnixMilli()},
 	})
-	return blockedError(s.policy.Duration)
+	return blockedError(p.Duration)
 }
 
 func blockedError(left time.Duration) error {

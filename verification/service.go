@@ -31,14 +31,6 @@ type Store interface {
 	store.Transactor
 }
 
-// CodePolicy is Logto's verification-code policy.
-type CodePolicy struct {
-	// Lifetime of a code; zero means 10 minutes. Logto allows 60 s to 3600 s.
-	Lifetime time.Duration
-	// MaxAttempts per code, right or wrong; zero means 10. Logto allows 1–100.
-	MaxAttempts int
-}
-
 // SendLimit caps how many codes one recipient is sent in a window.
 type SendLimit struct {
 	// Max sends per recipient and window; zero means 10.
@@ -47,37 +39,25 @@ type SendLimit struct {
 	Window time.Duration
 }
 
-// LockoutPolicy is Logto's identifier lockout sentinel: after MaxAttempts
-// failed verifications of one identifier within Window, the identifier is
-// blocked for Duration, even for a right password or code.
-type LockoutPolicy struct {
-	// MaxAttempts; zero means 100.
-	MaxAttempts int
-	// Window over which failures count; zero means one hour.
-	Window time.Duration
-	// Duration of a block; zero means 60 minutes.
-	Duration time.Duration
-}
-
 // Config configures a Service. Zero members take the defaults their docs name.
 type Config struct {
 	// Store holds records, codes and counters. Required.
 	Store Store
 	// Hasher checks passwords. Required.
 	Hasher *password.Hasher
+	// Settings serves the sign-in experience's policies, read on every
+	// request: the email blocklist (which new addresses may be sent a code),
+	// the verification-code policy and the lockout policy. Required; share
+	// the account Service's.
+	Settings *account.Settings
 	// Notifier sends codes. nil answers 501 connector.not_found when a code
 	// is to be sent.
 	Notifier notify.Notifier
-	// EmailPolicy restricts which new addresses may be sent a code; it should
-	// be the account Service's.
-	EmailPolicy account.EmailPolicy
-	CodePolicy  CodePolicy
-	SendLimit   SendLimit
-	// Lockout is the policy of the sentinel the service builds when Sentinel
-	// is nil.
-	Lockout LockoutPolicy
+	// SendLimit caps the codes sent to one recipient.
+	SendLimit SendLimit
 	// Sentinel, when set, is the lockout sentinel to report to (shared with
-	// other services); Lockout is then ignored.
+	// other services); nil builds one over Store whose policy is the
+	// Settings' (Settings.LockoutPolicy).
 	Sentinel *Sentinel
 	// IsFirstParty, as in account.Config.
 	IsFirstParty account.FirstPartyFunc
@@ -99,9 +79,8 @@ type Config struct {
 type Service struct {
 	store        Store
 	hasher       *password.Hasher
+	settings     *account.Settings
 	notifier     notify.Notifier
-	emails       account.EmailPolicy
-	codes        CodePolicy
 	sends        SendLimit
 	sentinel     *Sentinel
 	isFirstParty account.FirstPartyFunc
@@ -119,22 +98,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Hasher == nil {
 		return nil, errors.New("verification: Config.Hasher is nil")
 	}
+	if cfg.Settings == nil {
+		return nil, errors.New("verification: Config.Settings is nil")
+	}
 	s := &Service{
-		store: cfg.Store, hasher: cfg.Hasher, notifier: cfg.Notifier, emails: cfg.EmailPolicy,
-		codes: cfg.CodePolicy, sends: cfg.SendLimit,
+		store: cfg.Store, hasher: cfg.Hasher, settings: cfg.Settings, notifier: cfg.Notifier, sends: cfg.SendLimit,
 		isFirstParty: cfg.IsFirstParty, connectors: maps.Clone(cfg.Connectors), events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
-	}
-	if s.codes.Lifetime == 0 {
-		s.codes.Lifetime = 10 * time.Minute
-	}
-	if s.codes.MaxAttempts == 0 {
-		s.codes.MaxAttempts = 10
-	}
-	if s.codes.Lifetime < time.Minute || s.codes.Lifetime > time.Hour {
-		return nil, fmt.Errorf("verification: code lifetime %v, want 1 minute to 1 hour", s.codes.Lifetime)
-	}
-	if s.codes.MaxAttempts < 1 || s.codes.MaxAttempts > 100 {
-		return nil, fmt.Errorf("verification: code attempts %d, want 1 to 100", s.codes.MaxAttempts)
 	}
 	if s.sends.Max == 0 {
 		s.sends.Max = 10
@@ -156,7 +125,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.sentinel = cfg.Sentinel
 	if s.sentinel == nil {
-		sentinel, err := NewSentinel(SentinelConfig{Store: cfg.Store, Policy: cfg.Lockout, Events: s.events, Now: s.now})
+		sentinel, err := NewSentinel(SentinelConfig{Store: cfg.Store, Policy: cfg.Settings.LockoutPolicy, Events: s.events, Now: s.now})
 		if err != nil {
 			return nil, err
 		}

@@ -76,10 +76,23 @@ type failingNotifier struct{ err error }
 
 func (f failingNotifier) Notify(context.Context, notify.Message) error { return f.err }
 
+// newSettings returns a Settings over st (every store of these tests, the
+// failing wrappers included, is a store.Store) with the host's policies p.
+func newSettings(t *testing.T, st verification.Store, p account.Policies) *account.Settings {
+	t.Helper()
+	s, err := account.NewSettings(account.SettingsConfig{
+		Store: st.(store.Settings), Policies: p, CacheTTL: -1, Now: func() time.Time { return testNow },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func newService(t *testing.T, st verification.Store, mod func(*verification.Config)) *verification.Service {
 	t.Helper()
 	cfg := verification.Config{
-		Store: st, Hasher: newHasher(t), Notifier: &notifier{},
+		Store: st, Hasher: newHasher(t), Settings: newSettings(t, st, account.Policies{}), Notifier: &notifier{},
 		Now: func() time.Time { return testNow },
 	}
 	if mod != nil {
@@ -123,33 +136,60 @@ var errInjected = errors.New("injected store failure")
 func TestNewRefusesBadConfig(t *testing.T) {
 	st := newStore(t)
 	h := newHasher(t)
+	settings := newSettings(t, st, account.Policies{})
 	cases := []struct {
 		name    string
 		cfg     verification.Config
 		wantErr bool
 	}{
-		{"defaults", verification.Config{Store: st, Hasher: h}, false},
-		{"no store", verification.Config{Hasher: h}, true},
-		{"no hasher", verification.Config{Store: st}, true},
-		{"code lifetime of one minute", verification.Config{Store: st, Hasher: h, CodePolicy: verification.CodePolicy{Lifetime: time.Minute}}, false},
-		{"code lifetime of one hour", verification.Config{Store: st, Hasher: h, CodePolicy: verification.CodePolicy{Lifetime: time.Hour}}, false},
-		{"code lifetime under a minute", verification.Config{Store: st, Hasher: h, CodePolicy: verification.CodePolicy{Lifetime: 59 * time.Second}}, true},
-		{"code lifetime over an hour", verification.Config{Store: st, Hasher: h, CodePolicy: verification.CodePolicy{Lifetime: time.Hour + time.Second}}, true},
-		{"one attempt per code", verification.Config{Store: st, Hasher: h, CodePolicy: verification.CodePolicy{MaxAttempts: 1}}, false},
-		{"100 attempts per code", verification.Config{Store: st, Hasher: h, CodePolicy: verification.CodePolicy{MaxAttempts: 100}}, false},
-		{"101 attempts per code", verification.Config{Store: st, Hasher: h, CodePolicy: verification.CodePolicy{MaxAttempts: 101}}, true},
-		{"negative attempts per code", verification.Config{Store: st, Hasher: h, CodePolicy: verification.CodePolicy{MaxAttempts: -1}}, true},
-		{"negative send limit", verification.Config{Store: st, Hasher: h, SendLimit: verification.SendLimit{Max: -1}}, true},
-		{"negative send window", verification.Config{Store: st, Hasher: h, SendLimit: verification.SendLimit{Window: -time.Second}}, true},
-		{"negative lockout attempts", verification.Config{Store: st, Hasher: h, Lockout: verification.LockoutPolicy{MaxAttempts: -1}}, true},
-		{"negative lockout window", verification.Config{Store: st, Hasher: h, Lockout: verification.LockoutPolicy{Window: -time.Second}}, true},
-		{"negative lockout duration", verification.Config{Store: st, Hasher: h, Lockout: verification.LockoutPolicy{Duration: -time.Second}}, true},
+		{"defaults", verification.Config{Store: st, Hasher: h, Settings: settings}, false},
+		{"no store", verification.Config{Hasher: h, Settings: settings}, true},
+		{"no hasher", verification.Config{Store: st, Settings: settings}, true},
+		{"no settings", verification.Config{Store: st, Hasher: h}, true},
+		{"negative send limit", verification.Config{Store: st, Hasher: h, Settings: settings, SendLimit: verification.SendLimit{Max: -1}}, true},
+		{"negative send window", verification.Config{Store: st, Hasher: h, Settings: settings, SendLimit: verification.SendLimit{Window: -time.Second}}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := verification.New(tc.cfg)
 			if (err != nil) != tc.wantErr {
 				t.Errorf("New: err = %v, want error: %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestPoliciesRefusedByNewSettings: the code and lockout policies moved from
+// verification.Config to the shared Settings' defaults
+// (account.SettingsConfig.Policies), which NewSettings checks as New did.
+func TestPoliciesRefusedByNewSettings(t *testing.T) {
+	st := newStore(t)
+	h := newHasher(t)
+	cases := []struct {
+		name    string
+		p       account.Policies
+		wantErr bool
+	}{
+		{"code lifetime of one minute", account.Policies{Code: account.CodePolicy{Lifetime: time.Minute}}, false},
+		{"code lifetime of one hour", account.Policies{Code: account.CodePolicy{Lifetime: time.Hour}}, false},
+		{"code lifetime under a minute", account.Policies{Code: account.CodePolicy{Lifetime: 59 * time.Second}}, true},
+		{"code lifetime over an hour", account.Policies{Code: account.CodePolicy{Lifetime: time.Hour + time.Second}}, true},
+		{"one attempt per code", account.Policies{Code: account.CodePolicy{MaxAttempts: 1}}, false},
+		{"100 attempts per code", account.Policies{Code: account.CodePolicy{MaxAttempts: 100}}, false},
+		{"101 attempts per code", account.Policies{Code: account.CodePolicy{MaxAttempts: 101}}, true},
+		{"negative attempts per code", account.Policies{Code: account.CodePolicy{MaxAttempts: -1}}, true},
+		{"negative lockout attempts", account.Policies{Lockout: account.LockoutPolicy{MaxAttempts: -1}}, true},
+		{"negative lockout window", account.Policies{Lockout: account.LockoutPolicy{Window: -time.Second}}, true},
+		{"negative lockout duration", account.Policies{Lockout: account.LockoutPolicy{Duration: -time.Second}}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			settings, err := account.NewSettings(account.SettingsConfig{Store: st, Policies: tc.p})
+			if err == nil {
+				_, err = verification.New(verification.Config{Store: st, Hasher: h, Settings: settings})
+			}
+			if (err != nil) != tc.wantErr {
+				t.Errorf("NewSettings and New: err = %v, want error: %v", err, tc.wantErr)
 			}
 		})
 	}
@@ -315,7 +355,7 @@ func TestVerifyCodeStoreFailureLeavesTheCodeUsable(t *testing.T) {
 	// nothing to verify with.
 	policy := func(cfg *verification.Config) {
 		cfg.Notifier = sent
-		cfg.CodePolicy.MaxAttempts = 1
+		cfg.Settings = newSettings(t, cfg.Store, account.Policies{Code: account.CodePolicy{MaxAttempts: 1}})
 	}
 	r, err := newService(t, st, policy).SendCode(context.Background(), c, to, "")
 	if err != nil {

@@ -95,15 +95,38 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, stdout io.Write
 	return nil
 }
 
+// devPolicies are the example's sign-in-experience defaults: Logto's, with
+// every MFA factor enabled so that the first curl of each MFA route works.
+// PATCH /api/sign-in-exp (scope all) overrides them at run time.
+func devPolicies() account.Policies {
+	return account.Policies{
+		MFA: account.MFAPolicy{Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode}},
+	}
+}
+
 func openStore(ctx context.Context, cfg config) (backend, error) {
+	// Keep the store's username uniqueness consistent with the default
+	// username policy: a case-insensitive policy wants the unique index on
+	// lower(username) that WithCaseInsensitiveUsernames maintains, which
+	// closes the race the policy's own look-up leaves open. (Logto's default
+	// is case-sensitive, so the example opens the store without it.)
+	ci := devPolicies().Username.CaseInsensitive
 	if cfg.PostgresDSN != "" {
-		st, err := postgres.Open(ctx, cfg.PostgresDSN)
+		var opts []postgres.Option
+		if ci {
+			opts = append(opts, postgres.WithCaseInsensitiveUsernames())
+		}
+		st, err := postgres.Open(ctx, cfg.PostgresDSN, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("opening PostgreSQL: %w", err)
 		}
 		return st, nil
 	}
-	st, err := sqlite.Open(cfg.DB)
+	var opts []sqlite.Option
+	if ci {
+		opts = append(opts, sqlite.WithCaseInsensitiveUsernames())
+	}
+	st, err := sqlite.Open(cfg.DB, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("opening SQLite file %s: %w", cfg.DB, err)
 	}
@@ -198,7 +221,7 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 	if err != nil {
 		return nil, err
 	}
-	settings, err := account.NewSettings(account.SettingsConfig{Store: st})
+	settings, err := account.NewSettings(account.SettingsConfig{Store: st, Policies: devPolicies()})
 	if err != nil {
 		return nil, err
 	}
@@ -214,13 +237,14 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 	if err != nil {
 		return nil, err
 	}
-	verif, err := verification.New(verification.Config{Store: st, Hasher: hasher, Notifier: n, Events: events, Connectors: set})
+	verif, err := verification.New(verification.Config{
+		Store: st, Hasher: hasher, Settings: settings, Notifier: n, Events: events, Connectors: set,
+	})
 	if err != nil {
 		return nil, err
 	}
 	mfaSvc, err := mfa.New(mfa.Config{
 		Store: st, Settings: settings, Events: events, Sentinel: verif.Sentinel(),
-		Factors:        []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
 		EncryptionKeys: cfg.EncryptionKeys,
 	})
 	if err != nil {

@@ -34,7 +34,13 @@
 // regard to case; Migrate then maintains the unique index on lower(username)
 // (and drops it for a store opened without the option), so migrate with the
 // options the service runs with. Migrate fails if two stored usernames
-// already differ only in case.
+// already differ only in case. Open the store with it when the sign-in
+// experience's username policy is case-insensitive (account.UsernamePolicy):
+// the account service then checks for a username in another case before it
+// writes (FindUserByUsernameFold, served by a plain index on lower(username)
+// that every store has), and the unique index closes the race between two
+// concurrent binds that the check alone leaves open. Without the option a
+// case-insensitive policy still holds for every bind but such a race.
 //
 // # Concurrency
 //

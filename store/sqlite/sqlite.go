@@ -39,7 +39,10 @@ type options struct {
 // "Ann" and "ann" are then one username. [Store.Migrate] creates the unique
 // index on lower(username) that enforces it (and drops it when the store is
 // opened without this option), so open the store that migrates with the
-// options the service runs with.
+// options the service runs with. Use it with a case-insensitive username
+// policy (usernamePolicy.caseSensitive false): the policy's own check
+// (FindUserByUsernameFold) cannot stop two concurrent binds of "Ann" and
+// "ann", the unique index does.
 func WithCaseInsensitiveUsernames() Option {
 	return func(o *options) { o.caseInsensitiveUsernames = true }
 }

@@ -17,6 +17,7 @@ func (s *suite) users(t *testing.T) {
 	t.Run("DistinctIdentifiersDoNotCollide", s.userDistinctIdentifiers)
 	t.Run("ExactUsernames", s.userExactUsernames)
 	t.Run("CaseInsensitiveUsernames", s.userCaseInsensitiveUsernames)
+	t.Run("FindUserByUsernameFold", s.userFindByUsernameFold)
 	t.Run("GetUserNotFound", s.userGetNotFound)
 	t.Run("FindUserByEmail", s.userFindByEmail)
 	t.Run("FindUserByPhone", s.userFindByPhone)
@@ -261,6 +262,79 @@ func (s *suite) userCaseInsensitiveUsernames(t *testing.T) {
 		ok(t, "UpdateUser(Ann → ANN) of the same user", st.UpdateUser(t.Context(), identifiers{username: "ANN"}.apply(bareUser("u-ann"))))
 		checkUser(t, st, "u-ann", identifiers{username: "ANN"}.apply(bareUser("u-ann")))
 	})
+}
+
+// userFindByUsernameFold checks FindUserByUsernameFold under both username
+// options: it ignores case either way, prefers the exact username, then the
+// oldest user, and finds nothing for "" or another username.
+func (s *suite) userFindByUsernameFold(t *testing.T) {
+	for _, ci := range []bool{false, true} {
+		t.Run(fmt.Sprintf("CaseInsensitiveUsernames=%v", ci), func(t *testing.T) {
+			open := func(t *testing.T) store.Store {
+				st := s.newStore(t, Options{CaseInsensitiveUsernames: ci})
+				mustCreateUser(t, st, identifiers{username: "Ann_B", email: "ann@example.com"}.apply(fullUser("u-ann")))
+				mustCreateUser(t, st, identifiers{username: "bob"}.apply(bareUser("u-bob")))
+				return st
+			}
+			t.Run("any case", func(t *testing.T) {
+				st := open(t)
+				for _, name := range []string{"Ann_B", "ann_b", "ANN_B", "aNn_b"} {
+					got, err := st.FindUserByUsernameFold(t.Context(), name)
+					if !ok(t, "FindUserByUsernameFold("+name+")", err) {
+						continue
+					}
+					// The whole user, its username as stored.
+					if d := diff(identifiers{username: "Ann_B", email: "ann@example.com"}.apply(fullUser("u-ann")), got); d != "" {
+						t.Errorf("FindUserByUsernameFold(%q) (-want +got):\n%s", name, d)
+					}
+				}
+			})
+			t.Run("not found", func(t *testing.T) {
+				st := open(t)
+				for _, name := range []string{"", "Ann", "Ann_B_", "%", "ann\\_b", "b_b"} {
+					_, err := st.FindUserByUsernameFold(t.Context(), name)
+					wantErr(t, fmt.Sprintf("FindUserByUsernameFold(%q)", name), err, store.ErrNotFound)
+				}
+			})
+			t.Run("inside a transaction", func(t *testing.T) {
+				st := open(t)
+				err := st.InTx(t.Context(), func(ctx context.Context, tx store.Store) error {
+					got, err := tx.FindUserByUsernameFold(ctx, "BOB")
+					if ok(t, "FindUserByUsernameFold(BOB) in a transaction", err) && got.ID != "u-bob" {
+						t.Errorf("FindUserByUsernameFold(BOB) = %q, want u-bob", got.ID)
+					}
+					return nil
+				})
+				must(t, "InTx", err)
+			})
+			if ci {
+				return
+			}
+			// Exact usernames only: several users may share a username
+			// ignoring case.
+			t.Run("several matches", func(t *testing.T) {
+				st := s.newStore(t, Options{})
+				older, newer := bareUser("u-z-older"), bareUser("u-a-newer")
+				newer.CreatedAt = older.CreatedAt.Add(time.Minute)
+				mustCreateUser(t, st, identifiers{username: "CAROL"}.apply(newer))
+				mustCreateUser(t, st, identifiers{username: "Carol"}.apply(older))
+				sameTime := bareUser("u-b-same")
+				sameTime.CreatedAt = older.CreatedAt
+				mustCreateUser(t, st, identifiers{username: "carOL"}.apply(sameTime))
+				for name, want := range map[string]string{
+					"CAROL": "u-a-newer", // exact match first
+					"Carol": "u-z-older",
+					"carOL": "u-b-same",
+					"carol": "u-b-same", // no exact match: oldest, then smallest id
+				} {
+					got, err := st.FindUserByUsernameFold(t.Context(), name)
+					if ok(t, "FindUserByUsernameFold("+name+")", err) && got.ID != want {
+						t.Errorf("FindUserByUsernameFold(%q) = %q, want %q", name, got.ID, want)
+					}
+				}
+			})
+		})
+	}
 }
 
 func (s *suite) userGetNotFound(t *testing.T) {

@@ -209,6 +209,19 @@ func (s *Store) FindUserByUsername(ctx context.Context, username string) (*store
 	})
 }
 
+// FindUserByUsernameFold implements store.Users. The non-unique index
+// accountapi_users_username_fold_idx (migration 0003) serves the look-up.
+func (s *Store) FindUserByUsernameFold(ctx context.Context, username string) (*store.User, error) {
+	if username == "" {
+		return nil, store.ErrNotFound
+	}
+	return s.findUser(ctx, "find user by username ignoring case", false, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("lower(u.username) = lower(?)", username).
+			OrderExpr("CASE WHEN u.username = ? THEN 0 ELSE 1 END", username).
+			OrderExpr("u.created_at, u.id")
+	})
+}
+
 // FindUserByEmail implements store.Users.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*store.User, error) {
 	key := emailKey(email)

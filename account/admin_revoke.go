@@ -1,0 +1,68 @@
+package account
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/accountapi/accountapi/apierror"
+)
+
+// RevokeReason says why a user's sessions and tokens are revoked, so that a
+// host can revoke more or less for each (e.g. keep the session a user
+// changed their own password from). New reasons will be added as the library
+// learns new events (password changes and resets are next); an
+// implementation should treat a reason it does not know as "revoke
+// everything".
+type RevokeReason string
+
+// The reasons the library revokes for.
+const (
+	// RevokeSuspended: an administrator suspended the user (PATCH
+	// /api/users/{userId}/is-suspended with isSuspended true). Logto revokes
+	// the user's access tokens, refresh tokens and sessions.
+	RevokeSuspended RevokeReason = "suspended"
+	// RevokeDeleted: an administrator deleted the user (DELETE
+	// /api/users/{userId}); the user no longer exists when the revoker runs.
+	// Logto signs the user out first, as a best effort.
+	RevokeDeleted RevokeReason = "deleted"
+)
+
+// SessionRevoker ends a user's sessions and tokens at the host: whatever an
+// OpenID provider in front of this library issued (refresh tokens, access
+// tokens it can still revoke, session cookies). The library holds none of
+// these, so it cannot end them itself; it calls the revoker after the change
+// that calls for it has committed.
+//
+// RevokeSessions must be idempotent: the library calls it again when an
+// administrator repeats the change (PATCH is-suspended with true on a user
+// already suspended), which is how a failed revocation is retried.
+type SessionRevoker interface {
+	RevokeSessions(ctx context.Context, userID string, reason RevokeReason) error
+}
+
+// SessionRevokerFunc adapts a function to a SessionRevoker.
+type SessionRevokerFunc func(ctx context.Context, userID string, reason RevokeReason) error
+
+// RevokeSessions calls f.
+func (f SessionRevokerFunc) RevokeSessions(ctx context.Context, userID string, reason RevokeReason) error {
+	return f(ctx, userID, reason)
+}
+
+// CheckActive answers 401 user.suspended when the user is suspended, and nil
+// for an active user or one that does not exist (each route decides what a
+// token of a user who is gone gets). The Account API's handler calls it for
+// every request after authenticating the token, so that a suspension takes
+// effect at once, whatever the host's revoker does with tokens already
+// issued. It costs one read of the user's row.
+func (s *Service) CheckActive(ctx context.Context, userID string) error {
+	u, err := s.store.GetUser(ctx, userID)
+	switch {
+	case isNotFound(err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("account: loading user: %w", err)
+	case u.IsSuspended:
+		return apierror.UserSuspended
+	}
+	return nil
+}
