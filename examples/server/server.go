@@ -233,7 +233,19 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 	if err != nil {
 		return nil, err
 	}
-	admin, err := account.NewAdmin(account.AdminConfig{Store: st, Hasher: hasher, Events: events})
+	// The example has no sessions of its own to end; it logs where a host
+	// would revoke the user's sessions and refresh tokens.
+	revoker := account.SessionRevokerFunc(func(ctx context.Context, userID string, reason account.RevokeReason) error {
+		log.InfoContext(ctx, "revoke the user's sessions and tokens", slog.String("userId", userID), slog.String("reason", string(reason)))
+		return nil
+	})
+	admin, err := account.NewAdmin(account.AdminConfig{
+		Store: st, Hasher: hasher, Events: events, Connectors: set, Revoker: revoker, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mfaAdmin, err := mfa.NewAdmin(mfa.AdminConfig{Store: st, Events: events, EncryptionKeys: cfg.EncryptionKeys})
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +269,7 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 		return nil, err
 	}
 	managementHandler, err := httpadapter.NewManagementHandler(httpadapter.ManagementConfig{
-		Authenticator: auth, Admin: admin, Settings: settings, Logger: log,
+		Authenticator: auth, Admin: admin, MFA: mfaAdmin, Settings: settings, Logger: log,
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -214,5 +215,41 @@ func TestMockSocialLink(t *testing.T) {
 		"connectorId": "mock-email", "state": "s", "redirectUri": "http://localhost/cb",
 	}); status != 400 || body["code"] != "connector.unexpected_type" {
 		t.Errorf("mock-email: %d %v", status, body)
+	}
+}
+
+// TestManagementWired checks the example server serves the Management API's
+// MFA, sign-in-experience and connector routes, not only the user routes.
+func TestManagementWired(t *testing.T) {
+	const secret = "management-wired-secret-management"
+	base, _ := startServer(t, config{DevSecret: secret})
+	admin, _ := mintDevToken(secret, "admin", "all", time.Hour)
+	status, user := call(t, "POST", base+"/api/users", admin, map[string]any{"username": "carol"})
+	if status != 200 {
+		t.Fatalf("POST /api/users = %d %v", status, user)
+	}
+	id := user["id"].(string)
+
+	status, totp := call(t, "POST", base+"/api/users/"+id+"/mfa-verifications", admin, map[string]any{"type": "Totp"})
+	if status != 200 || !strings.HasPrefix(fmt.Sprint(totp["secretQrCode"]), "data:image/png;base64,") {
+		t.Errorf("POST mfa-verifications = %d %v", status, totp)
+	}
+	status, sie := call(t, "GET", base+"/api/sign-in-exp", admin, nil)
+	factors := fmt.Sprint(sie["mfa"])
+	if status != 200 || !strings.Contains(factors, "Totp") || !strings.Contains(factors, "WebAuthn") || !strings.Contains(factors, "BackupCode") {
+		t.Errorf("GET /api/sign-in-exp = %d %v, want every MFA factor enabled", status, sie)
+	}
+	status, uri := call(t, "POST", base+"/api/connectors/mock-social/authorization-uri", admin, map[string]any{
+		"state": "s", "redirectUri": "http://localhost/cb",
+	})
+	if status != 200 {
+		t.Errorf("POST /api/connectors/mock-social/authorization-uri = %d %v", status, uri)
+	}
+	if status, _ := call(t, "PATCH", base+"/api/users/"+id+"/is-suspended", admin, map[string]any{"isSuspended": true}); status != 200 {
+		t.Errorf("PATCH is-suspended = %d", status)
+	}
+	tok, _ := mintDevToken(secret, id, DefaultUserScope, time.Hour)
+	if status, body := call(t, "GET", base+"/api/my-account", tok, nil); status != 401 || body["code"] != "user.suspended" {
+		t.Errorf("GET /api/my-account of a suspended user = %d %v", status, body)
 	}
 }
