@@ -93,7 +93,7 @@ var (
 	// InvalidCredentials: wrong password, or the user has none.
 	InvalidCredentials = New("session.invalid_credentials", 422, "Incorrect account or password. Please check your input.")
 	// VerificationBlocked: the identifier lockout sentinel blocks the target (§3.4).
-	VerificationBlocked = New("session.verification_blocked_too_many_attempts", 400, "Too many attempts. Please try again {{relativeTime}}.")
+	VerificationBlocked = New("session.verification_blocked_too_many_attempts", 400, "Too many attempts. Please try again in {{minutes}} minutes.")
 	// InvalidConnectorID: no connector has this id.
 	InvalidConnectorID = New("session.invalid_connector_id", 422, "Unable to find available connector with id {{connectorId}}.")
 	// InsufficientInfo: state or redirectUri is empty.

@@ -47,9 +47,9 @@
 // malformed. [Localizer.Message] fills the chosen template with the
 // error's params; a code a language lacks gets its English message. The
 // 500 body stays generic in every language ("Erreur interne du serveur.").
-// Details, and params that are English text (the relativeTime of
-// session.verification_blocked_too_many_attempts, the details of
-// request.invalid_input), are not translated.
+// Details, and params that are English text (the details of
+// request.invalid_input), are not translated; the library keeps other params
+// language-neutral (numbers, identifiers).
 //
 // The HTTP adapter's error writer takes a *Localizer, [DefaultLocalizer]
 // (built once from the embedded files) unless it is given another, and says

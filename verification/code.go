@@ -199,11 +199,14 @@ func recordType(t store.IdentifierType) store.RecordType {
 
 // rateKey is the send counter's key for a recipient, normalised so that one
 // mailbox or one phone is one counter however it is written.
+//
+// The key is a hash, like the lockout's targets, so the store's counters
+// hold no addresses: they outlive a deleted account until their window ends.
 func rateKey(id store.Identifier) string {
 	if id.Type == store.IdentifierPhone {
-		return "send:phone:" + store.PhoneKey(id.Value)
+		return "send:" + Target("phone", store.PhoneKey(id.Value))
 	}
-	return "send:email:" + store.EmailKey(id.Value)
+	return "send:" + Target("email", store.EmailKey(id.Value))
 }
 
 // VerifyCode applies POST /api/verifications/verification-code/verify

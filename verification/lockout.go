@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/accountapi/accountapi/account"
@@ -120,5 +121,5 @@ func blockedError(left time.Duration) error {
 	if minutes < 1 {
 		minutes = 1
 	}
-	return apierror.VerificationBlocked.WithParam("relativeTime", fmt.Sprintf("in %d minutes", minutes))
+	return apierror.VerificationBlocked.WithParam("minutes", strconv.Itoa(minutes))
 }

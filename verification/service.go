@@ -51,7 +51,9 @@ type Config struct {
 	// the account Service's.
 	Settings *account.Settings
 	// Notifier sends codes. nil answers 501 connector.not_found when a code
-	// is to be sent.
+	// is to be sent. Give the same notifier to account.Config,
+	// account.AdminConfig, mfa.Config and mfa.AdminConfig, which send the
+	// security notices of committed changes through it.
 	Notifier notify.Notifier
 	// SendLimit caps the codes sent to one recipient.
 	SendLimit SendLimit
