@@ -13,6 +13,8 @@ import (
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/connector"
 	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/internal/notice"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
 )
@@ -37,15 +39,27 @@ type AdminConfig struct {
 	// none, so every connector id is unknown (404 entity.not_found).
 	Connectors connector.Set
 	// Revoker ends a user's sessions and tokens at the host when the user is
-	// suspended or deleted; nil means the host has nothing to revoke. The
-	// Account API refuses a suspended user's tokens either way (401
-	// user.suspended), so the revoker is for what the library does not
-	// serve: the host's OpenID provider, its refresh tokens and cookies.
+	// suspended ([RevokeSuspended]), deleted ([RevokeDeleted]) or has their
+	// password reset ([RevokePasswordReset]); nil means the host has nothing
+	// to revoke. The Account API refuses a suspended user's tokens either
+	// way (401 user.suspended), so the revoker is for what the library does
+	// not serve: the host's OpenID provider, its refresh tokens and cookies.
 	Revoker SessionRevoker
 	// Events receives User.Data.Updated and User.Deleted; nil discards them.
 	Events event.Sink
+	// Notifier sends the security notices of the changes an administrator
+	// makes, as [Config.Notifier] does for the user's own: primary email and
+	// phone changed or removed by PATCH /api/users/{userId} (to the old
+	// address), password set (PATCH …/password), social identity linked or
+	// unlinked (to the user's email address). They are in the default
+	// language: the request is the administrator's, not the user's. nil
+	// sends none; a notifier's failure is logged, and the change stands.
+	Notifier notify.Notifier
+	// Notices turns notices off one by one, as [Config.Notices].
+	Notices Notices
 	// Logger receives the failures the use cases survive (a revocation
-	// after a deletion, which is best effort); nil means slog.Default().
+	// after a deletion, which is best effort, or a notice); nil means
+	// slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -67,6 +81,7 @@ type Admin struct {
 	connectors connector.Set
 	revoker    SessionRevoker
 	events     event.Sink
+	notices    *notice.Sender
 	log        *slog.Logger
 	now        func() time.Time
 	rand       io.Reader
@@ -80,6 +95,9 @@ func NewAdmin(cfg AdminConfig) (*Admin, error) {
 	if cfg.Hasher == nil {
 		return nil, errors.New("account: AdminConfig.Hasher is nil")
 	}
+	if err := cfg.Notices.Validate(); err != nil {
+		return nil, fmt.Errorf("account: AdminConfig.%w", err)
+	}
 	a := &Admin{
 		store: cfg.Store, hasher: cfg.Hasher, connectors: maps.Clone(cfg.Connectors), revoker: cfg.Revoker,
 		events: cfg.Events, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
@@ -90,6 +108,7 @@ func NewAdmin(cfg AdminConfig) (*Admin, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
+	a.notices = notice.New(cfg.Notifier, cfg.Notices.On, a.log)
 	if a.now == nil {
 		a.now = time.Now
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/connector"
+	"github.com/accountapi/accountapi/internal/notice"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -34,16 +36,28 @@ func (a *Admin) Identity(ctx context.Context, id, target string) (store.Identity
 // Another user's identity (same target and social user id) is 422
 // user.identity_already_in_use; the store's unique index settles races.
 // No connector is involved: the administrator vouches for the identity.
+// Linking a social user the user did not have under target sends
+// notify.NoticeIdentityLinked to the user's email address.
 func (a *Admin) PutIdentity(ctx context.Context, id, target string, ident store.Identity) (identities map[string]store.Identity, created bool, err error) {
+	var linked bool
 	u, err := a.updateUser(ctx, id, func(ctx context.Context, tx store.Store, u *store.User) error {
-		_, had := u.Identities[target]
-		created = !had
+		prev, had := u.Identities[target]
+		created, linked = !had, !had || prev.UserID != ident.UserID
 		return linkIdentity(ctx, tx, u, target, ident)
 	})
 	if err != nil {
 		return nil, false, err
 	}
+	if linked {
+		a.noticeLinked(ctx, u, target)
+	}
 	return Snapshot(u).Identities, created, nil
+}
+
+// noticeLinked sends notify.NoticeIdentityLinked for u's identity under
+// target.
+func (a *Admin) noticeLinked(ctx context.Context, u *store.User, target string) {
+	a.notices.ToUser(ctx, u, notice.From{}, notify.NoticeIdentityLinked, notify.Notice{At: u.UpdatedAt, Target: target})
 }
 
 // LinkSocialIdentity applies POST /api/users/{userId}/identities (§8): it
@@ -51,7 +65,9 @@ func (a *Admin) PutIdentity(ctx context.Context, id, target string, ident store.
 // host made (see [Admin.AuthorizationURI]), to the social connector
 // connectorID without a session, and links the social user it returns to the
 // user, replacing an identity the user has for the connector's target. It
-// returns all the user's identities. In order: 404 entity.not_found for a
+// returns all the user's identities (a social user new to the user sends
+// notify.NoticeIdentityLinked to their email address). In order: 404
+// entity.not_found for a
 // missing user or an unknown connector, 422 session.invalid_connector_id for
 // an email or SMS connector, the connector's errors ([ConnectorError]), 422
 // user.identity_already_in_use when another user has the social identity.
@@ -87,11 +103,17 @@ func (a *Admin) LinkSocialIdentity(ctx context.Context, id, connectorID string, 
 	if err != nil {
 		return nil, err
 	}
+	var linked bool
 	u, err := a.updateUser(ctx, id, func(ctx context.Context, tx store.Store, u *store.User) error {
+		prev, had := u.Identities[conn.Target()]
+		linked = !had || prev.UserID != ident.UserID
 		return linkIdentity(ctx, tx, u, conn.Target(), ident)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if linked {
+		a.noticeLinked(ctx, u, conn.Target())
 	}
 	return Snapshot(u).Identities, nil
 }
@@ -126,8 +148,9 @@ func linkIdentity(ctx context.Context, tx store.Store, u *store.User, target str
 // (§8): it unlinks the user's identity for target (404
 // user.identity_not_exist if there is none) and returns the updated user.
 // Unlike the Account API it lets the user end up without any identifier.
+// The user's email address is sent notify.NoticeIdentityUnlinked.
 func (a *Admin) RemoveIdentity(ctx context.Context, id, target string) (*store.User, error) {
-	return a.updateUser(ctx, id, func(ctx context.Context, tx store.Store, u *store.User) error {
+	u, err := a.updateUser(ctx, id, func(ctx context.Context, tx store.Store, u *store.User) error {
 		if _, ok := u.Identities[target]; !ok {
 			return apierror.IdentityNotExist
 		}
@@ -141,6 +164,11 @@ func (a *Admin) RemoveIdentity(ctx context.Context, id, target string) (*store.U
 		delete(u.Identities, target)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	a.notices.ToUser(ctx, u, notice.From{}, notify.NoticeIdentityUnlinked, notify.Notice{At: u.UpdatedAt, Target: target})
+	return u, nil
 }
 
 // AuthorizationURI applies POST /api/connectors/{connectorId}/authorization-uri

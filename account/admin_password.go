@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/internal/notice"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -99,6 +101,14 @@ func (a *Admin) rehash(ctx context.Context, u *store.User, pw string) error {
 // user's password, hashed with Argon2id, with no password policy (as Logto's
 // Management API), marks it not expired and returns the updated user. 400
 // guard.invalid_input for an empty password.
+//
+// After the change commits the user's email address is sent
+// notify.NoticePasswordChanged (in the default language), and the
+// configured [SessionRevoker] is called with [RevokePasswordReset]. As for a
+// suspension, the revoker's error is returned (the route answers 500 and
+// logs it): an administrator resets a password to shut someone out, and
+// must learn that tokens the host issued may still be live. The new
+// password stays committed; repeating the request retries the revocation.
 func (a *Admin) SetPassword(ctx context.Context, id, pw string) (*store.User, error) {
 	if pw == "" {
 		return nil, invalidBody("password: expected a non-empty string")
@@ -112,11 +122,21 @@ func (a *Admin) SetPassword(ctx context.Context, id, pw string) (*store.User, er
 	if err != nil {
 		return nil, fmt.Errorf("account: hashing the password: %w", err)
 	}
-	return a.updateUser(ctx, id, func(_ context.Context, _ store.Store, u *store.User) error {
+	u, err := a.updateUser(ctx, id, func(_ context.Context, _ store.Store, u *store.User) error {
 		u.PasswordDigest, u.PasswordAlgorithm = digest, alg
 		u.PasswordUpdatedAt, u.IsPasswordExpired = a.now(), false
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	a.notices.ToUser(ctx, u, notice.From{}, notify.NoticePasswordChanged, notify.Notice{At: u.PasswordUpdatedAt})
+	if a.revoker != nil {
+		if err := a.revoker.RevokeSessions(ctx, u.ID, RevokePasswordReset); err != nil {
+			return nil, fmt.Errorf("account: the password is reset but revoking the user's sessions failed: %w", err)
+		}
+	}
+	return u, nil
 }
 
 // HasPassword applies GET /api/users/{userId}/has-password (§8).

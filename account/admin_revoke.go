@@ -9,8 +9,7 @@ import (
 
 // RevokeReason says why a user's sessions and tokens are revoked, so that a
 // host can revoke more or less for each (e.g. keep the session a user
-// changed their own password from). New reasons will be added as the library
-// learns new events (password changes and resets are next); an
+// changed their own password from). The library may learn new reasons; an
 // implementation should treat a reason it does not know as "revoke
 // everything".
 type RevokeReason string
@@ -21,10 +20,20 @@ const (
 	// /api/users/{userId}/is-suspended with isSuspended true). Logto revokes
 	// the user's access tokens, refresh tokens and sessions.
 	RevokeSuspended RevokeReason = "suspended"
-	// RevokeDeleted: an administrator deleted the user (DELETE
-	// /api/users/{userId}); the user no longer exists when the revoker runs.
-	// Logto signs the user out first, as a best effort.
+	// RevokeDeleted: the user was deleted, by an administrator (DELETE
+	// /api/users/{userId}) or by themselves (DELETE /api/my-account); the
+	// user no longer exists when the revoker runs. Logto signs the user out
+	// first, as a best effort.
 	RevokeDeleted RevokeReason = "deleted"
+	// RevokePasswordChanged: the user changed their own password (POST
+	// /api/my-account/password). Revoke the user's other sessions and
+	// refresh tokens; the session the change was made from may stay, if the
+	// host can tell it (the context is the request's).
+	RevokePasswordChanged RevokeReason = "password_changed"
+	// RevokePasswordReset: an administrator set the user's password (PATCH
+	// /api/users/{userId}/password), e.g. after an account takeover. Revoke
+	// every session and token of the user.
+	RevokePasswordReset RevokeReason = "password_reset"
 )
 
 // SessionRevoker ends a user's sessions and tokens at the host: whatever an
@@ -35,7 +44,9 @@ const (
 //
 // RevokeSessions must be idempotent: the library calls it again when an
 // administrator repeats the change (PATCH is-suspended with true on a user
-// already suspended), which is how a failed revocation is retried.
+// already suspended, PATCH …/password again), which is how a failed
+// revocation is retried. See the package doc, "Revoking sessions", for what
+// to revoke for each reason and how each failure is handled.
 type SessionRevoker interface {
 	RevokeSessions(ctx context.Context, userID string, reason RevokeReason) error
 }

@@ -3,12 +3,12 @@ package account
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"maps"
 	"unicode/utf8"
 
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/internal/notice"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -71,11 +71,18 @@ func (p UserPatch) empty() bool {
 // checks and the write run with the user's row locked; of concurrent patches
 // giving one identifier to several users the store's unique indexes let
 // exactly one succeed, the others get the 422 of the identifier.
+//
+// A primary email or phone that changed or was cleared is sent, after the
+// commit, the notice of it at the old address
+// (notify.NoticePrimaryEmailChanged and the like), as for the user's own
+// change.
 func (a *Admin) UpdateUser(ctx context.Context, id string, p UserPatch) (*store.User, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	return a.updateUser(ctx, id, func(ctx context.Context, tx store.Store, u *store.User) error {
+	var before store.User
+	u, err := a.updateUser(ctx, id, func(ctx context.Context, tx store.Store, u *store.User) error {
+		before = *u
 		if err := checkCollisions(ctx, tx, u.ID, p); err != nil {
 			return err
 		}
@@ -112,6 +119,11 @@ func (a *Admin) UpdateUser(ctx context.Context, id string, p UserPatch) (*store.
 		}
 		return checkUserLengths(u)
 	})
+	if err != nil {
+		return nil, err
+	}
+	a.notices.AddressChanges(ctx, &before, u, notice.From{}, u.UpdatedAt)
+	return u, nil
 }
 
 // checkCollisions answers the 422 of the first identifier of p, in Logto's
@@ -275,12 +287,7 @@ func (a *Admin) DeleteUser(ctx context.Context, actorID, id string) error {
 		return err
 	}
 	a.events.Emit(ctx, event.Event{Name: event.UserDeleted, At: a.now(), UserID: id, Data: Snapshot(deleted)})
-	if a.revoker != nil {
-		if err := a.revoker.RevokeSessions(ctx, id, RevokeDeleted); err != nil {
-			a.log.LogAttrs(ctx, slog.LevelError, "accountapi: revoking the sessions of a deleted user failed",
-				slog.String("userId", id), slog.String("error", err.Error()))
-		}
-	}
+	revoke(ctx, a.revoker, a.log, id, RevokeDeleted)
 	return nil
 }
 

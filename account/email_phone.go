@@ -22,7 +22,8 @@ var (
 
 // SetPrimaryEmail applies POST /api/my-account/primary-email
 // (reference/logto-contract.md §1.8): it makes email the caller's primary
-// email, proven by the verified code record recordID.
+// email, proven by the verified code record recordID. The previous address,
+// if any, is sent notify.NoticePrimaryEmailChanged with the new one masked.
 func (s *Service) SetPrimaryEmail(ctx context.Context, c Caller, email, recordID string) error {
 	if !EmailFormat.MatchString(email) {
 		return invalidBody("email: expected an email address")
@@ -58,6 +59,7 @@ func (s *Service) SetPrimaryEmail(ctx context.Context, c Caller, email, recordID
 }
 
 // RemovePrimaryEmail applies DELETE /api/my-account/primary-email (§1.9).
+// The removed address is sent notify.NoticePrimaryEmailRemoved.
 func (s *Service) RemovePrimaryEmail(ctx context.Context, c Caller) error {
 	if err := s.preludeIdentifier(ctx, c, ScopeEmail, func(f store.AccountCenterFields) store.Control { return f.Email }); err != nil {
 		return err
@@ -74,7 +76,9 @@ func (s *Service) RemovePrimaryEmail(ctx context.Context, c Caller) error {
 // SetPrimaryPhone applies POST /api/my-account/primary-phone (§1.10): it makes
 // phone the caller's primary phone, proven by the verified code record
 // recordID. The number is stored as its E.164 digits without "+"; numbers
-// written with and without a national trunk prefix are the same number.
+// written with and without a national trunk prefix are the same number. The
+// previous number, if any, is sent notify.NoticePrimaryPhoneChanged by SMS
+// with the new one masked.
 func (s *Service) SetPrimaryPhone(ctx context.Context, c Caller, phone, recordID string) error {
 	if !PhoneFormat.MatchString(phone) {
 		return invalidBody("phone: expected digits")
@@ -107,6 +111,7 @@ func (s *Service) SetPrimaryPhone(ctx context.Context, c Caller, phone, recordID
 }
 
 // RemovePrimaryPhone applies DELETE /api/my-account/primary-phone (§1.11).
+// The removed number is sent notify.NoticePrimaryPhoneRemoved by SMS.
 func (s *Service) RemovePrimaryPhone(ctx context.Context, c Caller) error {
 	if err := s.preludeIdentifier(ctx, c, ScopePhone, func(f store.AccountCenterFields) store.Control { return f.Phone }); err != nil {
 		return err
@@ -141,14 +146,19 @@ func (s *Service) preludeIdentifier(ctx context.Context, c Caller, scope string,
 
 // updateIdentifiers changes the caller's user in a transaction that holds its
 // row, so that two concurrent removals cannot both pass the "keep one
-// identifier" rule, and emits User.Data.Updated after it commits.
+// identifier" rule. After it commits it emits User.Data.Updated and sends
+// the notices of a changed or removed primary email or phone to the old
+// address (notify.NoticePrimaryEmailChanged and the like), the old address
+// being the one the locked row held.
 func (s *Service) updateIdentifiers(ctx context.Context, c Caller, change func(ctx context.Context, tx store.Store, u *store.User) error) error {
-	var updated *store.User
+	var before, updated *store.User
 	err := s.store.InTx(ctx, func(ctx context.Context, tx store.Store) error {
 		u, err := lockUser(ctx, tx, c.UserID)
 		if err != nil {
 			return err
 		}
+		old := *u
+		before = &old
 		if err := change(ctx, tx, u); err != nil {
 			return err
 		}
@@ -163,5 +173,6 @@ func (s *Service) updateIdentifiers(ctx context.Context, c Caller, change func(c
 		return err
 	}
 	s.emitUpdated(ctx, updated)
+	s.notices.AddressChanges(ctx, before, updated, from(c), updated.UpdatedAt)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/connector"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -21,6 +22,9 @@ import (
 // The identity's details are the full social user info the connector
 // returned, as Logto keeps them. Stricter than Logto (DESIGN.md, hardening
 // 1): the record must have been started by the caller.
+//
+// After the change commits the user's email address is sent
+// notify.NoticeIdentityLinked naming the target.
 func (s *Service) LinkIdentity(ctx context.Context, c Caller, recordID string) error {
 	return s.bindIdentity(ctx, c, recordID, false)
 }
@@ -28,7 +32,7 @@ func (s *Service) LinkIdentity(ctx context.Context, c Caller, recordID string) e
 // ReplaceIdentity applies PUT /api/my-account/identities (§1.13): as
 // LinkIdentity, except that an identity the caller already has for the target
 // is replaced (linking the same identity again changes nothing but its
-// details).
+// details, and sends no notice).
 func (s *Service) ReplaceIdentity(ctx context.Context, c Caller, recordID string) error {
 	return s.bindIdentity(ctx, c, recordID, true)
 }
@@ -37,7 +41,8 @@ func (s *Service) ReplaceIdentity(ctx context.Context, c Caller, recordID string
 // it removes the caller's identity for target (404 user.identity_not_exist if
 // there is none), unless the caller would be left without any identifier —
 // username, primary email, primary phone or another social identity (400
-// user.last_sign_in_method_required).
+// user.last_sign_in_method_required). The user's email address is then sent
+// notify.NoticeIdentityUnlinked.
 func (s *Service) UnlinkIdentity(ctx context.Context, c Caller, target string) error {
 	if err := s.preludeIdentities(ctx, c, 400); err != nil {
 		return err
@@ -75,6 +80,7 @@ func (s *Service) UnlinkIdentity(ctx context.Context, c Caller, target string) e
 		return err
 	}
 	s.emitUpdated(ctx, updated)
+	s.notices.ToUser(ctx, updated, from(c), notify.NoticeIdentityUnlinked, notify.Notice{At: updated.UpdatedAt, Target: target})
 	return nil
 }
 
@@ -88,7 +94,11 @@ func (s *Service) bindIdentity(ctx context.Context, c Caller, recordID string, r
 	if err := s.preludeIdentities(ctx, c, 401); err != nil {
 		return err
 	}
-	var updated *store.User
+	var (
+		updated *store.User
+		target  string
+		linked  bool // a new social user under target, not new details of the same one
+	)
 	err := s.store.InTx(ctx, func(ctx context.Context, tx store.Store) error {
 		u, err := lockUser(ctx, tx, c.UserID)
 		if err != nil {
@@ -108,7 +118,8 @@ func (s *Service) bindIdentity(ctx context.Context, c Caller, recordID string, r
 		if err != nil {
 			return err
 		}
-		target, info := conn.Target(), r.Social.UserInfo
+		info := r.Social.UserInfo
+		target = conn.Target()
 
 		other, err := tx.FindUserByIdentity(ctx, target, info.ID)
 		switch {
@@ -117,9 +128,11 @@ func (s *Service) bindIdentity(ctx context.Context, c Caller, recordID string, r
 		case err != nil && !isNotFound(err):
 			return fmt.Errorf("account: looking up identity: %w", err)
 		}
-		if _, has := u.Identities[target]; has && !replace {
+		prev, has := u.Identities[target]
+		if has && !replace {
 			return apierror.IdentityAlreadyInUse.WithStatus(400)
 		}
+		linked = !has || prev.UserID != info.ID
 
 		id, err := identityOf(info)
 		if err != nil {
@@ -147,6 +160,9 @@ func (s *Service) bindIdentity(ctx context.Context, c Caller, recordID string, r
 		return err
 	}
 	s.emitUpdated(ctx, updated)
+	if linked {
+		s.notices.ToUser(ctx, updated, from(c), notify.NoticeIdentityLinked, notify.Notice{At: updated.UpdatedAt, Target: target})
+	}
 	return nil
 }
 

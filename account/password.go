@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
 )
@@ -14,6 +15,11 @@ import (
 // §1.4): it sets the caller's password after the password policy accepts it.
 // A user with a password, a primary email or a primary phone must offer
 // identity proof; a user with none of these may set a first password without.
+//
+// After the change commits: User.Data.Updated, the notice
+// notify.NoticePasswordChanged to the user's email address (when
+// [Config.Notifier] is set), and [Config.Revoker] with
+// [RevokePasswordChanged].
 func (s *Service) SetPassword(ctx context.Context, c Caller, newPassword string) error {
 	if newPassword == "" {
 		return invalidBody("password: expected a non-empty string")
@@ -83,6 +89,8 @@ func (s *Service) SetPassword(ctx context.Context, c Caller, newPassword string)
 		return err
 	}
 	s.emitUpdated(ctx, updated)
+	s.notices.ToUser(ctx, updated, from(c), notify.NoticePasswordChanged, notify.Notice{At: updated.PasswordUpdatedAt})
+	revoke(ctx, s.revoker, s.log, updated.ID, RevokePasswordChanged)
 	return nil
 }
 

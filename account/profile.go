@@ -30,7 +30,7 @@ func (s *Service) Get(ctx context.Context, c Caller) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	return view(u, c, ac.Fields), nil
+	return view(u, c, ac), nil
 }
 
 // AccountPatch is the body of PATCH /api/my-account. A member that is not Set
@@ -154,7 +154,7 @@ func (s *Service) Update(ctx context.Context, c Caller, p AccountPatch) (*View, 
 		return nil, err
 	}
 	s.emitUpdated(ctx, updated)
-	return view(updated, c, f), nil
+	return view(updated, c, ac), nil
 }
 
 // usernameFree answers 422 user.username_already_in_use when another user has

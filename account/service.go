@@ -6,20 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"time"
 
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/connector"
 	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/internal/notice"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
 )
 
-// Store is what the account use cases need of the store.
+// Store is what the account use cases need of the store. The MFA factors
+// and personal access tokens are read only by [Service.Export].
 type Store interface {
 	store.Users
 	store.Identities
+	store.MFAFactors
+	store.AccessTokens
 	store.VerificationRecords
 	store.Transactor
 }
@@ -56,6 +62,27 @@ type Config struct {
 	Connectors connector.Set
 	// Events receives User.Data.Updated and User.Deleted; nil discards them.
 	Events event.Sink
+	// Notifier sends the security notices of the changes a user makes:
+	// primary email and phone changed or removed (to the old address),
+	// password changed, social identity linked or unlinked (to the user's
+	// email address), in the request's locale; see package notify,
+	// "Security notices". Give it the verification Service's notifier. nil
+	// sends no notices. A notice goes after the change committed, and a
+	// notifier's failure is logged, never answered: the change stands.
+	Notifier notify.Notifier
+	// Notices turns notices off one by one; the zero value sends them all.
+	// New refuses a switch that is neither NoticeOn nor NoticeOff.
+	Notices Notices
+	// Revoker is told after the user changes their password
+	// ([RevokePasswordChanged]) and after the user deletes their account
+	// ([RevokeDeleted]), so that the host can end the user's other sessions
+	// and tokens (see the package doc, "Revoking sessions"). nil means the
+	// host has nothing to revoke. A failure is logged: the change stands.
+	Revoker SessionRevoker
+	// Logger receives the failures the use cases survive (a notice or a
+	// revocation after a committed change); nil means slog.Default(). No
+	// code, password or address is logged.
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Rand is the randomness for ids; nil means crypto/rand.Reader.
@@ -74,6 +101,9 @@ type Service struct {
 	isFirstParty FirstPartyFunc
 	connectors   connector.Set
 	events       event.Sink
+	notices      *notice.Sender
+	revoker      SessionRevoker
+	log          *slog.Logger
 	now          func() time.Time
 	rand         io.Reader
 }
@@ -88,14 +118,21 @@ func New(cfg Config) (*Service, error) {
 	case cfg.Hasher == nil:
 		return nil, errors.New("account: Config.Hasher is nil")
 	}
+	if err := cfg.Notices.Validate(); err != nil {
+		return nil, fmt.Errorf("account: Config.%w", err)
+	}
 	s := &Service{
 		store: cfg.Store, settings: cfg.Settings, hasher: cfg.Hasher, breach: cfg.Breach,
 		isFirstParty: cfg.IsFirstParty, connectors: maps.Clone(cfg.Connectors), events: cfg.Events,
-		now: cfg.Now, rand: cfg.Rand,
+		revoker: cfg.Revoker, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
 	}
 	if s.events == nil {
 		s.events = event.Discard{}
 	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.notices = notice.New(cfg.Notifier, cfg.Notices.On, s.log)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -189,4 +226,22 @@ func mapUserWrite(err error) error {
 // emitUpdated sends User.Data.Updated for u.
 func (s *Service) emitUpdated(ctx context.Context, u *store.User) {
 	s.events.Emit(ctx, event.Event{Name: event.UserDataUpdated, At: s.now(), UserID: u.ID, Data: Snapshot(u)})
+}
+
+// from is who a notice says made a change: the caller, in their locale.
+func from(c Caller) notice.From { return notice.From{Locale: c.Locale, ClientID: c.ClientID} }
+
+// revoke tells the host's revoker to end u's sessions for reason, after a
+// change that committed: a failure is logged, and the change stands. The
+// context keeps the request's values (a host can find its own session in
+// them) but not its cancellation.
+func revoke(ctx context.Context, r SessionRevoker, log *slog.Logger, userID string, reason RevokeReason) {
+	if r == nil {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	if err := r.RevokeSessions(ctx, userID, reason); err != nil {
+		log.LogAttrs(ctx, slog.LevelError, "accountapi: revoking the user's sessions failed",
+			slog.String("userId", userID), slog.String("reason", string(reason)), slog.String("error", err.Error()))
+	}
 }

@@ -35,6 +35,10 @@ type View struct {
 	// ShowAddress reports whether the profile's address is visible (the
 	// address scope).
 	ShowAddress bool
+	// DeleteAccountURL is the account center's deleteAccountUrl, where a
+	// front end sends a user who wants to delete their account ("" when
+	// none is set). Ours: Logto's GET /api/my-account has no such member.
+	DeleteAccountURL string
 }
 
 // Has reports whether member f is visible.
@@ -52,8 +56,9 @@ func hasSecurityVerificationMethod(u *store.User) bool {
 }
 
 // view applies the two filters of §5: the token's scopes, then the
-// account-center controls.
-func view(u *store.User, c Caller, f store.AccountCenterFields) *View {
+// account-center controls; it adds the account center's deleteAccountUrl.
+func view(u *store.User, c Caller, ac store.AccountCenter) *View {
+	f := ac.Fields
 	var show Field
 	if c.HasScope(ScopeIdentities) {
 		show |= FieldIdentities
@@ -80,5 +85,5 @@ func view(u *store.User, c Caller, f store.AccountCenterFields) *View {
 			show &^= field
 		}
 	}
-	return &View{User: u, Show: show, ShowAddress: c.HasScope(ScopeAddress)}
+	return &View{User: u, Show: show, ShowAddress: c.HasScope(ScopeAddress), DeleteAccountURL: ac.DeleteAccountURL}
 }

@@ -33,6 +33,9 @@ type AccountConfig struct {
 	// Logger receives failures (5xx) with their causes; nil means
 	// slog.Default(). Bodies, tokens and codes are never logged.
 	Logger *slog.Logger
+	// Messages translates error messages; nil means apierror.DefaultLocalizer()
+	// (English, French, German, Brazilian Portuguese, Traditional Chinese).
+	Messages *apierror.Localizer
 }
 
 // AccountHandler serves the Account API (/api/my-account…) and the
@@ -71,7 +74,7 @@ func NewAccountHandler(cfg AccountConfig) (*AccountHandler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h.rt = newRouter(responder{log: log})
+	h.rt = newRouter(responder{log: log, messages: cfg.Messages})
 	h.routes()
 	return h, nil
 }
@@ -79,7 +82,7 @@ func NewAccountHandler(cfg AccountConfig) (*AccountHandler, error) {
 // Mount registers h on mux for its paths under prefix: with prefix "/auth",
 // GET /auth/api/my-account reaches GET /api/my-account.
 func (h *AccountHandler) Mount(mux *http.ServeMux, prefix string) {
-	mount(mux, prefix, h, "/api/my-account", "/api/my-account/", "/api/verifications/", "/.well-known/webauthn")
+	mount(mux, prefix, h, "/api/my-account", "/api/my-account/", "/api/verifications/", "/.well-known/webauthn", openAPIPath)
 }
 
 // ServeHTTP implements http.Handler.
@@ -170,6 +173,8 @@ func (h *AccountHandler) authorize(r *http.Request) (account.Caller, error) {
 func (h *AccountHandler) routes() {
 	h.handle("GET /api/my-account", h.getAccount)
 	h.handle("PATCH /api/my-account", h.patchAccount)
+	h.handle("DELETE /api/my-account", h.deleteAccount)
+	h.handle("GET /api/my-account/export", h.getExport)
 	h.handle("PATCH /api/my-account/profile", h.patchProfile)
 	h.handle("POST /api/my-account/password", h.postPassword)
 	// Logto's code registers POST; its guide shows PATCH. Both are served.
@@ -189,6 +194,9 @@ func (h *AccountHandler) routes() {
 		h.mfaRoutes()
 		h.webauthnRoutes()
 	}
+	// The OpenAPI document (openapi.go) is public, like /.well-known/webauthn:
+	// it sits outside h.handle.
+	h.rt.mux.HandleFunc("GET "+openAPIPath, serveOpenAPI())
 }
 
 func (h *AccountHandler) getAccount(w http.ResponseWriter, r *http.Request, c account.Caller) error {
@@ -217,6 +225,32 @@ func (h *AccountHandler) patchAccount(w http.ResponseWriter, r *http.Request, c 
 		return err
 	}
 	h.rt.rs.json(w, http.StatusOK, accountBody(v))
+	return nil
+}
+
+// deleteAccount serves DELETE /api/my-account (ours): the body, if any, is
+// ignored, as Logto's DELETE routes do.
+func (h *AccountHandler) deleteAccount(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	if err := h.account.DeleteAccount(r.Context(), c); err != nil {
+		return err
+	}
+	noContent(w)
+	return nil
+}
+
+// exportFileName is the file name a browser saves GET
+// /api/my-account/export's document under.
+const exportFileName = "account-export.json"
+
+// getExport serves GET /api/my-account/export (ours): the account.Export
+// document, as an attachment so that a browser following a link saves it.
+func (h *AccountHandler) getExport(w http.ResponseWriter, r *http.Request, c account.Caller) error {
+	x, err := h.account.Export(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+exportFileName+`"`)
+	h.rt.rs.json(w, http.StatusOK, x)
 	return nil
 }
 

@@ -1,15 +1,22 @@
 package httpadapter_test
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"maps"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/bearer"
+	"github.com/accountapi/accountapi/httpadapter"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -195,4 +202,44 @@ func i18nName(accept string) string {
 		return "no Accept-Language"
 	}
 	return accept
+}
+
+// TestHostLocalizer checks a handler answers with the host's own messages
+// when it is given a Localizer: here a Japanese one.
+func TestHostLocalizer(t *testing.T) {
+	messages, err := apierror.NewLocalizer(apierror.LocalizerConfig{Messages: map[string]map[string]string{
+		"ja": {"auth.authorization_header_missing": "Authorization ヘッダーがありません。"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newSQLiteStore(t)
+	settings, err := account.NewSettings(account.SettingsConfig{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := account.NewAdmin(account.AdminConfig{Store: st, Hasher: cheapHasher(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := bearer.NewHS256(bearer.HS256Config{Secret: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := httpadapter.NewManagementHandler(httpadapter.ManagementConfig{
+		Authenticator: auth, Admin: admin, Settings: settings, Messages: messages,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/api/users/x", nil)
+	r.Header.Set("Accept-Language", "ja")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	var body struct{ Code, Message string }
+	json.Unmarshal(w.Body.Bytes(), &body)
+	if w.Code != 401 || body.Code != "auth.authorization_header_missing" || body.Message != "Authorization ヘッダーがありません。" {
+		t.Errorf("got %d %+v, want the host's Japanese message", w.Code, body)
+	}
 }

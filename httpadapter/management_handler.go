@@ -37,6 +37,9 @@ type ManagementConfig struct {
 	MaxBodyBytes int64
 	// Logger receives failures (5xx); nil means slog.Default().
 	Logger *slog.Logger
+	// Messages translates error messages; nil means apierror.DefaultLocalizer()
+	// (English, French, German, Brazilian Portuguese, Traditional Chinese).
+	Messages *apierror.Localizer
 }
 
 // ManagementHandler serves the user routes of Logto's Management API
@@ -81,7 +84,7 @@ func NewManagementHandler(cfg ManagementConfig) (*ManagementHandler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h.rt = newRouter(responder{log: log})
+	h.rt = newRouter(responder{log: log, messages: cfg.Messages})
 	h.routes()
 	return h, nil
 }

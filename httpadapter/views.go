@@ -26,6 +26,11 @@ func (o opt[T]) MarshalJSON() ([]byte, error) { return json.Marshal(o.v) }
 // accountJSON is GET /api/my-account's body (reference/logto-contract.md §5).
 // CIMDClientID is the CIMD client Logto records a sign-up through; no user of
 // this library signs up through one, so it is null whenever it is shown.
+//
+// DeleteAccountURL is ours (issue 7, item 6): the account center's
+// deleteAccountUrl, present only when one is set, so that a front end can
+// link a user who wants to delete their account there. It is shown
+// whatever the token's scopes: it says nothing about the user.
 type accountJSON struct {
 	ID                            string                         `json:"id"`
 	Username                      opt[*string]                   `json:"username,omitzero"`
@@ -44,6 +49,7 @@ type accountJSON struct {
 	IsSuspended                   opt[bool]                      `json:"isSuspended,omitzero"`
 	HasPassword                   opt[bool]                      `json:"hasPassword,omitzero"`
 	HasSecurityVerificationMethod bool                           `json:"hasSecurityVerificationMethod"`
+	DeleteAccountURL              opt[string]                    `json:"deleteAccountUrl,omitzero"`
 }
 
 func accountBody(v *account.View) accountJSON {
@@ -70,6 +76,7 @@ func accountBody(v *account.View) accountJSON {
 		IsSuspended:                   optIf(v.Has(account.FieldIsSuspended), d.IsSuspended),
 		HasPassword:                   optIf(v.Has(account.FieldHasPassword), d.HasPassword),
 		HasSecurityVerificationMethod: v.HasSecurityVerificationMethod(),
+		DeleteAccountURL:              optIf(v.DeleteAccountURL != "", v.DeleteAccountURL),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/internal/notice"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -43,6 +46,17 @@ type AdminConfig struct {
 	// Events receives User.Data.Updated when factors or flags change; nil
 	// discards them.
 	Events event.Sink
+	// Notifier sends notify.NoticeMfaFactorAdded and
+	// notify.NoticeMfaFactorRemoved to the user's email address, in the
+	// default language (the request is the administrator's), after an
+	// administrator adds or removes a factor; as [Config.Notifier]. nil
+	// sends none; a notifier's failure is logged, and the change stands.
+	Notifier notify.Notifier
+	// Notices turns notices off one by one, as [Config.Notices].
+	Notices account.Notices
+	// Logger receives the failures the use cases survive (a notice after a
+	// committed change); nil means slog.Default().
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Rand is the randomness for secrets, codes and ids; nil means
@@ -62,6 +76,7 @@ type Admin struct {
 	sealer     *sealer
 	totpIssuer string
 	events     event.Sink
+	notices    *notice.Sender
 	now        func() time.Time
 	rand       io.Reader
 }
@@ -71,10 +86,14 @@ func NewAdmin(cfg AdminConfig) (*Admin, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("mfa: AdminConfig.Store is nil")
 	}
+	if err := cfg.Notices.Validate(); err != nil {
+		return nil, fmt.Errorf("mfa: AdminConfig.%w", err)
+	}
 	a := &Admin{store: cfg.Store, totpIssuer: cfg.TOTPIssuer, events: cfg.Events, now: cfg.Now, rand: cfg.Rand}
 	if a.events == nil {
 		a.events = event.Discard{}
 	}
+	a.notices = notice.New(cfg.Notifier, cfg.Notices.On, cfg.Logger)
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -118,7 +137,8 @@ func (a *Admin) ListFactors(ctx context.Context, userID string) ([]FactorSummary
 // user.totp_secret_invalid for a secret that is not 16 to 32 characters of
 // upper-case base32 (400 on the Account API, 422 here). The secret is sealed
 // when keys are configured; no code is asked for, so nothing proves the
-// secret reached an authenticator. User.Data.Updated follows.
+// secret reached an authenticator. User.Data.Updated follows, and
+// notify.NoticeMfaFactorAdded to the user's email address.
 func (a *Admin) CreateTOTP(ctx context.Context, userID string, secret *string, cl Client) (*TOTPSecret, error) {
 	var key *otp.Key
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Store) error {
@@ -161,7 +181,7 @@ func (a *Admin) CreateTOTP(ctx context.Context, userID string, secret *string, c
 	if err != nil {
 		return nil, err
 	}
-	a.emitUpdated(ctx, userID)
+	a.factorChanged(ctx, userID, notify.NoticeMfaFactorAdded, store.FactorTOTP)
 	qr, err := qrDataURL(key)
 	if err != nil {
 		return nil, err
@@ -215,7 +235,8 @@ func totpKey(raw []byte, issuer, label string) (*otp.Key, error) {
 // TOTP or WebAuthn factor, 422 user.wrong_backup_code_format unless codes are
 // ten codes of ten hexadecimal characters. The codes are stored as given,
 // each sealed when keys are configured; the checks and the insert run with
-// the user's row locked. User.Data.Updated follows.
+// the user's row locked. User.Data.Updated follows, and
+// notify.NoticeMfaFactorAdded to the user's email address.
 func (a *Admin) CreateBackupCodes(ctx context.Context, userID string, codes []string) ([]string, error) {
 	if codes == nil {
 		codes = make([]string, backupCodeCount)
@@ -261,7 +282,7 @@ func (a *Admin) CreateBackupCodes(ctx context.Context, userID string, codes []st
 	if err != nil {
 		return nil, err
 	}
-	a.emitUpdated(ctx, userID)
+	a.factorChanged(ctx, userID, notify.NoticeMfaFactorAdded, store.FactorBackupCode)
 	return codes, nil
 }
 
@@ -269,19 +290,24 @@ func (a *Admin) CreateBackupCodes(ctx context.Context, userID string, codes []st
 // /api/users/{userId}/mfa-verifications/{verificationId}: it removes the
 // user's factor id, of any type, or answers 404 entity.not_found. As in
 // Logto there is no last-factor rule and the MFA flag stays.
-// User.Data.Updated follows.
+// User.Data.Updated follows, and notify.NoticeMfaFactorRemoved to the
+// user's email address.
 func (a *Admin) DeleteFactor(ctx context.Context, userID, id string) error {
 	if _, err := a.user(ctx, a.store, userID); err != nil {
 		return err
 	}
-	err := a.store.DeleteMFAFactor(ctx, userID, id)
+	// The factor is read first for its type, which the notice names.
+	f, err := a.store.GetMFAFactor(ctx, userID, id)
+	if err == nil {
+		err = a.store.DeleteMFAFactor(ctx, userID, id)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return apierror.EntityNotFound.WithCause(err)
 	case err != nil:
 		return fmt.Errorf("mfa: deleting factor: %w", err)
 	}
-	a.emitUpdated(ctx, userID)
+	a.factorChanged(ctx, userID, notify.NoticeMfaFactorRemoved, f.Type)
 	return nil
 }
 
@@ -356,11 +382,15 @@ func (a *Admin) mapWrite(err error) error {
 	return fmt.Errorf("mfa: storing the factor: %w", err)
 }
 
-// emitUpdated sends User.Data.Updated for the user after a factor change.
-func (a *Admin) emitUpdated(ctx context.Context, userID string) {
+// factorChanged follows a committed change of a factor of type t:
+// User.Data.Updated, then the notice typ (notify.NoticeMfaFactorAdded or
+// notify.NoticeMfaFactorRemoved) to the user's email address, in the
+// default language.
+func (a *Admin) factorChanged(ctx context.Context, userID string, typ store.TemplateType, t store.FactorType) {
 	u, err := a.store.GetUser(ctx, userID)
 	if err != nil {
 		return
 	}
 	a.events.Emit(ctx, event.Event{Name: event.UserDataUpdated, At: a.now(), UserID: userID, Data: account.Snapshot(u)})
+	a.notices.ToUser(ctx, u, notice.From{}, typ, notify.Notice{At: a.now(), Factor: t})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -52,7 +53,8 @@ func (s *Service) GenerateBackupCodes(ctx context.Context) ([]string, error) {
 //
 // The codes are stored as sent, each sealed when [Config.EncryptionKeys] are
 // set; an exhausted older set stays, as in Logto. Binding sets the user's
-// logtoConfig.mfa.enabled and emits User.Data.Updated. The checks on the
+// logtoConfig.mfa.enabled, emits User.Data.Updated and sends
+// notify.NoticeMfaFactorAdded to the user's email address. The checks on the
 // user's factors and the insert run in one transaction with the user locked,
 // so that concurrent binds leave at most one set with unused codes.
 func (s *Service) BindBackupCodes(ctx context.Context, c account.Caller, codes []string) error {
@@ -93,7 +95,7 @@ func (s *Service) BindBackupCodes(ctx context.Context, c account.Caller, codes [
 	if err != nil {
 		return err
 	}
-	s.emitUpdated(ctx, c.UserID)
+	s.factorChanged(ctx, c, notify.NoticeMfaFactorAdded, store.FactorBackupCode)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -125,7 +126,8 @@ func (s *Service) RenameWebAuthnFactor(ctx context.Context, c account.Caller, id
 // factor; 400 account_center.field_not_editable unless the field of its type
 // is Edit (passkey, or mfa while passkey is unset, for WebAuthn; mfa for the
 // others). As in Logto there is no last-factor rule and the user's MFA flag
-// is left as it is. User.Data.Updated follows.
+// is left as it is. User.Data.Updated follows, and the notice
+// notify.NoticeMfaFactorRemoved to the user's email address.
 func (s *Service) DeleteFactor(ctx context.Context, c account.Caller, id string) error {
 	if err := account.RequireIdentity(ctx, s.store, s.now(), c); err != nil {
 		return err
@@ -157,6 +159,6 @@ func (s *Service) DeleteFactor(ctx context.Context, c account.Caller, id string)
 	if err != nil {
 		return fmt.Errorf("mfa: deleting factor: %w", err)
 	}
-	s.emitUpdated(ctx, c.UserID)
+	s.factorChanged(ctx, c, notify.NoticeMfaFactorRemoved, f.Type)
 	return nil
 }

@@ -4,12 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/internal/notice"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
 	"github.com/accountapi/accountapi/verification"
 )
@@ -80,6 +84,19 @@ type Config struct {
 	IsFirstParty account.FirstPartyFunc
 	// Events receives User.Data.Updated when factors change; nil discards.
 	Events event.Sink
+	// Notifier sends the security notices notify.NoticeMfaFactorAdded and
+	// notify.NoticeMfaFactorRemoved to the user's email address, in the
+	// request's locale, after a factor is bound or removed. Give it the
+	// verification Service's notifier. nil sends none; a notifier's failure
+	// is logged, and the change stands.
+	Notifier notify.Notifier
+	// Notices turns notices off one by one, as account.Config.Notices (the
+	// MfaFactorAdded and MfaFactorRemoved switches apply here); the zero
+	// value sends them all.
+	Notices account.Notices
+	// Logger receives the failures the use cases survive (a notice after a
+	// committed change); nil means slog.Default().
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Rand is the randomness for secrets, codes, challenges and ids; nil
@@ -99,6 +116,7 @@ type Service struct {
 	sentinel     *verification.Sentinel
 	isFirstParty account.FirstPartyFunc
 	events       event.Sink
+	notices      *notice.Sender
 	now          func() time.Time
 	rand         io.Reader
 }
@@ -114,6 +132,9 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.WebAuthn.validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.Notices.Validate(); err != nil {
+		return nil, fmt.Errorf("mfa: Config.%w", err)
+	}
 	s := &Service{
 		store: cfg.Store, settings: cfg.Settings, totpIssuer: cfg.TOTPIssuer, webauthn: cfg.WebAuthn,
 		isFirstParty: cfg.IsFirstParty, events: cfg.Events, now: cfg.Now, rand: cfg.Rand,
@@ -124,6 +145,7 @@ func New(cfg Config) (*Service, error) {
 	if s.events == nil {
 		s.events = event.Discard{}
 	}
+	s.notices = notice.New(cfg.Notifier, cfg.Notices.On, cfg.Logger)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -216,11 +238,27 @@ func requireReadable(c store.Control) error {
 
 // emitUpdated sends User.Data.Updated for the user after a factor change.
 func (s *Service) emitUpdated(ctx context.Context, userID string) {
+	s.updated(ctx, userID)
+}
+
+// updated sends User.Data.Updated for the user after a change and returns
+// the user as stored now; nil if it cannot be read (nothing is sent then).
+func (s *Service) updated(ctx context.Context, userID string) *store.User {
 	u, err := s.store.GetUser(ctx, userID)
 	if err != nil {
-		return
+		return nil
 	}
 	s.events.Emit(ctx, event.Event{Name: event.UserDataUpdated, At: s.now(), UserID: userID, Data: account.Snapshot(u)})
+	return u
+}
+
+// factorChanged follows a committed bind (typ notify.NoticeMfaFactorAdded)
+// or removal (notify.NoticeMfaFactorRemoved) of a factor of type t:
+// User.Data.Updated, then the notice to the user's email address in the
+// caller's locale.
+func (s *Service) factorChanged(ctx context.Context, c account.Caller, typ store.TemplateType, t store.FactorType) {
+	u := s.updated(ctx, c.UserID)
+	s.notices.ToUser(ctx, u, notice.From{Locale: c.Locale, ClientID: c.ClientID}, typ, notify.Notice{At: s.now(), Factor: t})
 }
 
 // setMFAEnabled marks the user's MFA enabled after a factor is bound, inside

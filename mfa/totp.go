@@ -17,6 +17,7 @@ import (
 
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -147,7 +148,9 @@ func qrDataURL(key *otp.Key) (string, error) {
 // the factor's last used step, so that the same code cannot then be replayed
 // to [Service.VerifyTOTP] (RFC 6238 §5.2). The secret is sealed when
 // [Config.EncryptionKeys] are set. Binding sets the user's
-// logtoConfig.mfa.enabled and emits User.Data.Updated. Of concurrent binds for
+// logtoConfig.mfa.enabled, emits User.Data.Updated and sends
+// notify.NoticeMfaFactorAdded to the user's email address (so does
+// [Service.ReplaceTOTP]: the new secret is a new factor). Of concurrent binds for
 // one user exactly one succeeds; the others get 422 user.totp_already_in_use.
 func (s *Service) BindTOTP(ctx context.Context, c account.Caller, secret, code string) error {
 	if err := s.factorChecks(ctx, c, store.FactorTOTP); err != nil {
@@ -185,7 +188,7 @@ func (s *Service) BindTOTP(ctx context.Context, c account.Caller, secret, code s
 	if err != nil {
 		return err
 	}
-	s.emitUpdated(ctx, c.UserID)
+	s.factorChanged(ctx, c, notify.NoticeMfaFactorAdded, store.FactorTOTP)
 	return nil
 }
 
@@ -238,7 +241,7 @@ func (s *Service) ReplaceTOTP(ctx context.Context, c account.Caller, secret, cod
 	if err != nil {
 		return err
 	}
-	s.emitUpdated(ctx, c.UserID)
+	s.factorChanged(ctx, c, notify.NoticeMfaFactorAdded, store.FactorTOTP)
 	return nil
 }
 

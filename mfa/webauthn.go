@@ -18,6 +18,7 @@ import (
 
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
+	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
 	"github.com/accountapi/accountapi/verification"
 )
@@ -367,7 +368,8 @@ func (s *Service) FinishWebAuthnRegistration(ctx context.Context, c account.Call
 // factor, answered with 400 verification_record.not_found — the record no
 // longer proves a credential the user could add, and the remedy a Logto
 // client already applies to that code, a new registration ceremony, is the
-// right one. User.Data.Updated follows.
+// right one. User.Data.Updated follows, and notify.NoticeMfaFactorAdded to
+// the user's email address.
 func (s *Service) BindWebAuthn(ctx context.Context, c account.Caller, recordID string, name *string) error {
 	if err := account.RequireIdentity(ctx, s.store, s.now(), c); err != nil {
 		return err
@@ -433,7 +435,7 @@ func (s *Service) BindWebAuthn(ctx context.Context, c account.Caller, recordID s
 	case err != nil:
 		return fmt.Errorf("mfa: binding WebAuthn credential: %w", err)
 	}
-	s.emitUpdated(ctx, c.UserID)
+	s.factorChanged(ctx, c, notify.NoticeMfaFactorAdded, store.FactorWebAuthn)
 	return nil
 }
 
