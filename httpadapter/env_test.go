@@ -122,6 +122,8 @@ type env struct {
 	events   *events
 	settings *account.Settings
 	handler  http.Handler
+	// accountHandler is the AccountHandler behind handler.
+	accountHandler *httpadapter.AccountHandler
 }
 
 // envConfig tweaks an env before it is built.
@@ -354,6 +356,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	ah.Mount(mux, "")
 	mh.Mount(mux, "")
 	e.handler = mux
+	e.accountHandler = ah
 	return e
 }
 
@@ -464,6 +467,11 @@ func (e *env) do(r req) response {
 	}
 	w := httptest.NewRecorder()
 	e.handler.ServeHTTP(w, hr)
+	// Every answer must be one the OpenAPI document describes
+	// (openapi_test.go).
+	if err := checkOpenAPI(e.t, hr, w.Code, w.Header(), w.Body.Bytes()); err != nil {
+		e.t.Errorf("OpenAPI: %s %s answered %d: %v", r.method, r.path, w.Code, err)
+	}
 	return response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
 }
 
