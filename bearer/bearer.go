@@ -121,10 +121,9 @@ type claimRules struct {
 
 // parseClaims decodes a verified JWS payload and applies r at time now.
 func parseClaims(payload []byte, r claimRules, now time.Time) (Principal, error) {
-	var c jwtClaims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		// The json error may quote payload text; drop it.
-		return Principal{}, invalid("malformed claims")
+	c, err := decodeClaims(payload)
+	if err != nil {
+		return Principal{}, err
 	}
 	if c.Expiry == nil {
 		return Principal{}, invalid("missing exp")
@@ -155,6 +154,34 @@ func parseClaims(payload []byte, r claimRules, now time.Time) (Principal, error)
 		clientID = c.AZP
 	}
 	return Principal{UserID: c.Subject, Scopes: splitScope(c.Scope), ClientID: clientID}, nil
+}
+
+// decodeClaims decodes a JWT claim set. Claim names are compared code point
+// by code point (RFC 7519 §7.3), while encoding/json matches member names to
+// struct fields ignoring case: decoded directly, a claim "Scope" or "SUB"
+// that an issuer copied from user-controlled data would stand in for scope
+// or sub, and "EXP" for a missing exp (FuzzHS256Claims found it). So the
+// members are taken by their exact names first.
+func decodeClaims(payload []byte) (jwtClaims, error) {
+	var c jwtClaims
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &members); err != nil || members == nil {
+		// The json error may quote payload text; drop it.
+		return c, invalid("malformed claims")
+	}
+	for name, dst := range map[string]any{
+		"iss": &c.Issuer, "sub": &c.Subject, "aud": &c.Audience,
+		"exp": &c.Expiry, "nbf": &c.NotBefore, "iat": &c.IssuedAt,
+		"scope": &c.Scope, "client_id": &c.ClientID, "azp": &c.AZP,
+	} {
+		if v, ok := members[name]; ok && json.Unmarshal(v, dst) != nil {
+			return c, invalid("malformed claims")
+		}
+	}
+	if v, ok := members["cnf"]; ok {
+		c.Cnf = v
+	}
+	return c, nil
 }
 
 // hasConfirmation reports whether a cnf member (RFC 7800) is present. A

@@ -827,6 +827,13 @@ func TestPatchAccountValues(t *testing.T) {
 			name: "empty customData clears it", body: map[string]any{"customData": map[string]any{}},
 			status: 200, want: func(u *store.User) { u.CustomData = map[string]any{} },
 		},
+		// Member names match exactly, as in Logto's guards: encoding/json
+		// alone would take "Name" for name.
+		{name: "member names differing in case are unknown", body: map[string]any{"Name": "Bob", "AVATAR": "x"}, status: 422, code: "entity.invalid_input"},
+		{
+			name: "a case variant beside the member is ignored", body: map[string]any{"name": "Bob", "NAME": "Eve"},
+			status: 200, want: func(u *store.User) { u.Name = pfStr("Bob") },
+		},
 		{
 			name: "keys not sent are untouched", body: map[string]any{"name": "Bob"},
 			status: 200, want: func(u *store.User) { u.Name = pfStr("Bob") },

@@ -30,8 +30,26 @@ func PhoneKey(phone string) string {
 // a leading "+", spaces and dashes ignored) and returns its E.164 digits
 // without "+", e.g. "+61 0412 345 678" → "61412345678". ok is false when the
 // digits cannot be a phone number of any country.
+//
+// The result is a fixed point: ParsePhone(e164) is e164 again, so that a
+// phone stored normalised keys as the number it was stored for. Digits whose
+// national part still starts with a trunk prefix once one was stripped
+// ("61 0 0412 345 678") would normalise again, one prefix at a time, and are
+// not a number of any country either (FuzzPhoneKey found them).
 func ParsePhone(phone string) (e164 string, ok bool) {
 	d := digitsOnly(phone)
+	e164, ok = parseE164(d)
+	if ok && e164 != d {
+		if again, ok := parseE164(e164); !ok || again != e164 {
+			return "", false
+		}
+	}
+	return e164, ok
+}
+
+// parseE164 parses the digits d as an international number and returns its
+// E.164 digits.
+func parseE164(d string) (string, bool) {
 	if d == "" {
 		return "", false
 	}
