@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/accountapi/accountapi/event"
 )
 
 // config is the example server's settings, from flags and environment.
@@ -22,9 +24,15 @@ type config struct {
 	Outbox      string
 	Connectors  string
 	SMTP        smtpConfig
+	// WebhookURLs receive every event, signed with WebhookSecret.
+	WebhookURLs   []string
+	WebhookSecret string
 	// EncryptionKeys seal TOTP secrets and backup codes at rest; the first
 	// seals, all open.
 	EncryptionKeys [][]byte
+
+	// events, when set by run, receive every event besides the log.
+	events event.Sink
 }
 
 type smtpConfig struct {
@@ -64,9 +72,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.SMTP.Username, "smtp-username", env("ACCOUNTAPI_SMTP_USERNAME", ""), "SMTP user")
 	fs.StringVar(&c.SMTP.Password, "smtp-password", env("ACCOUNTAPI_SMTP_PASSWORD", ""), "SMTP password")
 	fs.StringVar(&c.SMTP.From, "smtp-from", env("ACCOUNTAPI_SMTP_FROM", ""), "From address of emails")
+	webhooks := fs.String("webhook-url", env("ACCOUNTAPI_WEBHOOK_URL", ""), "POST every event to these URLs (comma-separated)")
+	fs.StringVar(&c.WebhookSecret, "webhook-secret", env("ACCOUNTAPI_WEBHOOK_SECRET", ""), "HMAC-SHA256 key of the webhook signatures")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
-		var usage = "usage: server [-addr host:port] [-db file | -postgres dsn] [-dev-secret s | -jwks-url u | -issuer u] [-audience a] [-outbox file] [-smtp-host h …]"
+		var usage = "usage: server [-addr host:port] [-db file | -postgres dsn] [-dev-secret s | -jwks-url u | -issuer u] [-audience a] [-outbox file] [-smtp-host h …] [-webhook-url u -webhook-secret s]"
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errors.New(usage)
 		}
@@ -86,6 +96,14 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.JWKSURL != "" && c.Issuer != "" {
 		return c, errors.New("-jwks-url and -issuer exclude each other")
+	}
+	for u := range strings.SplitSeq(*webhooks, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.WebhookURLs = append(c.WebhookURLs, u)
+		}
+	}
+	if len(c.WebhookURLs) > 0 && c.WebhookSecret == "" {
+		return c, errors.New("-webhook-url needs -webhook-secret (ACCOUNTAPI_WEBHOOK_SECRET)")
 	}
 	if c.SMTP.Host != "" && c.SMTP.From == "" {
 		return c, errors.New("-smtp-host needs -smtp-from")

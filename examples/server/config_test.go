@@ -26,6 +26,10 @@ func TestParseConfig(t *testing.T) {
 			"ACCOUNTAPI_ADDR": "127.0.0.1:9", "ACCOUNTAPI_DB": "x.db", "ACCOUNTAPI_DEV_SECRET": "s",
 			"ACCOUNTAPI_OUTBOX": "o.jsonl", "ACCOUNTAPI_POSTGRES_DSN": "postgres://x",
 		}, config{Addr: "127.0.0.1:9", DB: "x.db", DevSecret: "s", Outbox: "o.jsonl", PostgresDSN: "postgres://x", SMTP: smtpConfig{Port: 587}}},
+		{"webhooks", []string{"-webhook-url", "https://a.test/hook, https://b.test/hook"},
+			map[string]string{"ACCOUNTAPI_WEBHOOK_SECRET": "0123456789abcdef0123456789abcdef"},
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587},
+				WebhookURLs: []string{"https://a.test/hook", "https://b.test/hook"}, WebhookSecret: "0123456789abcdef0123456789abcdef"}},
 		{"flags win over the environment", []string{"-addr", "127.0.0.1:7", "-dev-secret", "f"},
 			map[string]string{"ACCOUNTAPI_ADDR": "127.0.0.1:9", "ACCOUNTAPI_DEV_SECRET": "e"},
 			config{Addr: "127.0.0.1:7", DB: "accountapi.db", DevSecret: "f", SMTP: smtpConfig{Port: 587}}},
@@ -53,6 +57,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"stray argument", []string{"extra"}, nil},
 		{"jwks and issuer", []string{"-jwks-url", "https://a/jwks", "-issuer", "https://a"}, nil},
 		{"smtp without from", []string{"-smtp-host", "mail.test"}, nil},
+		{"webhook without secret", []string{"-webhook-url", "https://a.test/hook"}, nil},
 		{"bad smtp port", nil, map[string]string{"ACCOUNTAPI_SMTP_PORT": "x"}},
 		{"short encryption key", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": "abcd"}},
 	}

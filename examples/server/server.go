@@ -54,7 +54,22 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	h, err := newHandler(st, cfg, auth, notifier, log)
+	if len(cfg.WebhookURLs) > 0 {
+		hooks, err := webhooks(cfg, log)
+		if err != nil {
+			return err
+		}
+		// Deliveries still queued at shutdown get a few seconds to go out.
+		defer func() {
+			closing, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := hooks.Close(closing); err != nil {
+				log.Warn("webhook deliveries abandoned at shutdown", slog.Any("err", err))
+			}
+		}()
+		cfg.events = hooks
+	}
+	h, err := withAccountPage(st, cfg, auth, notifier, log) // newHandler, plus the page at / (page.go)
 	if err != nil {
 		return err
 	}
@@ -134,7 +149,8 @@ func openStore(ctx context.Context, cfg config) (backend, error) {
 }
 
 // devSettings are the account-center settings of a new database: enabled,
-// every field editable, so the first curl works. PATCH /api/account-center
+// every field editable (self-service deletion included, which the library
+// leaves Off by default), so the first curl works. PATCH /api/account-center
 // changes them.
 func devSettings() store.AccountCenter {
 	return store.AccountCenter{
@@ -143,7 +159,7 @@ func devSettings() store.AccountCenter {
 			Name: store.ControlEdit, Avatar: store.ControlEdit, Profile: store.ControlEdit,
 			Email: store.ControlEdit, Phone: store.ControlEdit, Password: store.ControlEdit,
 			Username: store.ControlEdit, Social: store.ControlEdit, CustomData: store.ControlEdit,
-			MFA: store.ControlEdit,
+			MFA: store.ControlEdit, DeleteAccount: store.ControlEdit,
 		},
 		WebAuthnRelatedOrigins: []string{},
 	}
@@ -214,9 +230,26 @@ func notifier(cfg config, log *slog.Logger) (notify.Notifier, error) {
 	return notify.ByChannel{Email: email, SMS: fallback}, nil
 }
 
+// webhooks returns the sink that POSTs every event to cfg.WebhookURLs,
+// signed with cfg.WebhookSecret (event.VerifySignature checks it).
+func webhooks(cfg config, log *slog.Logger) (*event.Webhook, error) {
+	eps := make([]event.Endpoint, len(cfg.WebhookURLs))
+	for i, u := range cfg.WebhookURLs {
+		eps[i] = event.Endpoint{URL: u}
+	}
+	return event.NewWebhook(event.WebhookConfig{Endpoints: eps, Secret: []byte(cfg.WebhookSecret), Logger: log})
+}
+
 // newHandler wires the use cases and the HTTP handlers over st.
 func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.Notifier, log *slog.Logger) (http.Handler, error) {
-	events := event.Slog{Logger: log}
+	var events event.Sink = event.Slog{Logger: log}
+	if cfg.events != nil {
+		logged, also := events, cfg.events
+		events = event.Func(func(ctx context.Context, e event.Event) {
+			logged.Emit(ctx, e)
+			also.Emit(ctx, e)
+		})
+	}
 	hasher, err := password.New(password.Config{})
 	if err != nil {
 		return nil, err
@@ -229,23 +262,32 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 	if err != nil {
 		return nil, err
 	}
-	acct, err := account.New(account.Config{Store: st, Settings: settings, Hasher: hasher, Events: events, Connectors: set})
-	if err != nil {
-		return nil, err
-	}
 	// The example has no sessions of its own to end; it logs where a host
-	// would revoke the user's sessions and refresh tokens.
+	// would revoke the user's sessions and refresh tokens (after a password
+	// change or reset, a suspension, a deletion).
 	revoker := account.SessionRevokerFunc(func(ctx context.Context, userID string, reason account.RevokeReason) error {
 		log.InfoContext(ctx, "revoke the user's sessions and tokens", slog.String("userId", userID), slog.String("reason", string(reason)))
 		return nil
 	})
-	admin, err := account.NewAdmin(account.AdminConfig{
-		Store: st, Hasher: hasher, Events: events, Connectors: set, Revoker: revoker, Logger: log,
+	// Every service sends its security notices (a changed email to the old
+	// address, a new password, an MFA factor, a linked identity) through the
+	// notifier that sends the codes; account.Notices would turn some off.
+	acct, err := account.New(account.Config{
+		Store: st, Settings: settings, Hasher: hasher, Events: events, Connectors: set,
+		Notifier: n, Revoker: revoker, Logger: log,
 	})
 	if err != nil {
 		return nil, err
 	}
-	mfaAdmin, err := mfa.NewAdmin(mfa.AdminConfig{Store: st, Events: events, EncryptionKeys: cfg.EncryptionKeys})
+	admin, err := account.NewAdmin(account.AdminConfig{
+		Store: st, Hasher: hasher, Events: events, Connectors: set, Revoker: revoker, Notifier: n, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mfaAdmin, err := mfa.NewAdmin(mfa.AdminConfig{
+		Store: st, Events: events, EncryptionKeys: cfg.EncryptionKeys, Notifier: n, Logger: log,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +299,7 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 	}
 	mfaSvc, err := mfa.New(mfa.Config{
 		Store: st, Settings: settings, Events: events, Sentinel: verif.Sentinel(),
-		EncryptionKeys: cfg.EncryptionKeys,
+		EncryptionKeys: cfg.EncryptionKeys, Notifier: n, Logger: log,
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/accountapi/accountapi/event"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -251,5 +254,63 @@ func TestManagementWired(t *testing.T) {
 	tok, _ := mintDevToken(secret, id, DefaultUserScope, time.Hour)
 	if status, body := call(t, "GET", base+"/api/my-account", tok, nil); status != 401 || body["code"] != "user.suspended" {
 		t.Errorf("GET /api/my-account of a suspended user = %d %v", status, body)
+	}
+}
+
+// TestWebhooks runs the server with -webhook-url pointing at a receiver that
+// checks every request's signature, and sees a profile change and a
+// deletion arrive as signed events.
+func TestWebhooks(t *testing.T) {
+	const (
+		secret     = "webhooks-dev-secret-webhooks-dev"
+		hookSecret = "webhooks-hmac-secret-0123456789ab"
+	)
+	got := make(chan event.WebhookPayload, 16)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if err := event.VerifySignature([]byte(hookSecret), body, r.Header, time.Now(), 0); err != nil {
+			t.Errorf("webhook request: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var p event.WebhookPayload
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Errorf("webhook body %q: %v", body, err)
+		}
+		got <- p
+	}))
+	defer receiver.Close()
+
+	base, _ := startServer(t, config{DevSecret: secret, WebhookURLs: []string{receiver.URL + "/hook"}, WebhookSecret: hookSecret})
+	admin, _ := mintDevToken(secret, "admin", "all", time.Hour)
+	status, user := call(t, "POST", base+"/api/users", admin, map[string]any{"username": "hooked"})
+	if status != 200 {
+		t.Fatalf("POST /api/users = %d %v", status, user)
+	}
+	id := user["id"].(string)
+	tok, _ := mintDevToken(secret, id, DefaultUserScope, time.Hour)
+	if status, body := call(t, "PATCH", base+"/api/my-account", tok, map[string]any{"name": "Hooked"}); status != 200 {
+		t.Fatalf("PATCH /api/my-account = %d %v", status, body)
+	}
+	if status, body := call(t, "DELETE", base+"/api/users/"+id, admin, nil); status != 204 {
+		t.Fatalf("DELETE /api/users/{id} = %d %v", status, body)
+	}
+	want := []event.Name{event.UserDataUpdated, event.UserDeleted}
+	for len(want) > 0 {
+		select {
+		case p := <-got:
+			if p.UserID != id {
+				continue // e.g. the creation's events
+			}
+			if p.Event == want[0] {
+				want = want[1:]
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no signed %v event arrived", want)
+		}
 	}
 }
