@@ -121,10 +121,28 @@ type claimRules struct {
 
 // parseClaims decodes a verified JWS payload and applies r at time now.
 func parseClaims(payload []byte, r claimRules, now time.Time) (Principal, error) {
+	p, _, err := parseClaimsUntil(payload, r, now)
+	return p, err
+}
+
+// parseClaimsUntil is parseClaims, and also returns until, the instant from
+// which the token is expired (exp plus the leeway). A token accepted at now
+// is accepted at every instant from now to until: the other checks compare
+// times before now.
+func parseClaimsUntil(payload []byte, r claimRules, now time.Time) (p Principal, until time.Time, err error) {
 	c, err := decodeClaims(payload)
 	if err != nil {
-		return Principal{}, err
+		return Principal{}, time.Time{}, err
 	}
+	p, err = c.check(r, now)
+	if err != nil {
+		return Principal{}, time.Time{}, err
+	}
+	return p, c.Expiry.Time().Add(r.leeway), nil
+}
+
+// check applies r to the claims at time now.
+func (c jwtClaims) check(r claimRules, now time.Time) (Principal, error) {
 	if c.Expiry == nil {
 		return Principal{}, invalid("missing exp")
 	}

@@ -1,9 +1,12 @@
 package bearer
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -30,7 +33,18 @@ type HS256Config struct {
 	Leeway time.Duration
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// CacheSize bounds how many verified tokens are remembered, so that a
+	// token presented again (a front end sends the same one with every
+	// request) is not parsed and verified again. Only tokens that passed
+	// every check are kept, each until it expires; they are keyed by their
+	// SHA-256, never held in clear. Zero means DefaultVerifiedCacheSize; a
+	// negative value turns the cache off.
+	CacheSize int
 }
+
+// DefaultVerifiedCacheSize is the number of verified tokens an HS256
+// authenticator remembers unless told otherwise: a few MiB at most.
+const DefaultVerifiedCacheSize = 10000
 
 // HS256 verifies JWTs signed with HMAC-SHA256 and a shared secret. It is
 // meant for development and tests, where the same process or a script mints
@@ -40,6 +54,9 @@ type HS256 struct {
 	secret []byte
 	rules  claimRules
 	now    func() time.Time
+
+	mu    sync.Mutex
+	cache *lruCache // nil when off
 }
 
 var _ Authenticator = (*HS256)(nil)
@@ -57,11 +74,15 @@ func NewHS256(cfg HS256Config) (*HS256, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &HS256{
+	h := &HS256{
 		secret: slices.Clone(cfg.Secret),
 		rules:  claimRules{issuer: cfg.Issuer, audience: cfg.Audience, leeway: leeway},
 		now:    now,
-	}, nil
+	}
+	if cfg.CacheSize >= 0 {
+		h.cache = newLRUCache(cmp.Or(cfg.CacheSize, DefaultVerifiedCacheSize))
+	}
+	return h, nil
 }
 
 // Authenticate implements [Authenticator]. It never does I/O, so every error
@@ -69,6 +90,17 @@ func NewHS256(cfg HS256Config) (*HS256, error) {
 func (h *HS256) Authenticate(_ context.Context, token string) (Principal, error) {
 	if token == "" || len(token) > maxTokenLen {
 		return Principal{}, invalid("malformed")
+	}
+	now := h.now()
+	var key tokenKey
+	if h.cache != nil {
+		key = sha256.Sum256([]byte(token))
+		h.mu.Lock()
+		res, ok := h.cache.get(key, now)
+		h.mu.Unlock()
+		if ok {
+			return res.principal.clone(), nil
+		}
 	}
 	// HS256 is the whole allow-list: "none", HS384/HS512 and every
 	// asymmetric algorithm are refused while parsing, before the secret is
@@ -81,5 +113,14 @@ func (h *HS256) Authenticate(_ context.Context, token string) (Principal, error)
 	if err != nil {
 		return Principal{}, invalid("signature")
 	}
-	return parseClaims(payload, h.rules, h.now())
+	p, until, err := parseClaimsUntil(payload, h.rules, now)
+	if err != nil {
+		return Principal{}, err
+	}
+	if h.cache != nil {
+		h.mu.Lock()
+		h.cache.put(key, result{principal: p.clone()}, until)
+		h.mu.Unlock()
+	}
+	return p, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -356,5 +357,52 @@ func checkNoLeak(t *testing.T, err error, secrets ...string) {
 		if s != "" && strings.Contains(err.Error(), s) {
 			t.Errorf("error %q contains a token or secret", err)
 		}
+	}
+}
+
+// TestHS256Cache checks that a remembered token is treated as one verified
+// anew would be: it expires at exp plus the leeway, its principal cannot be
+// changed through a returned copy, and a different token (even one differing
+// only in its signature) is verified on its own.
+func TestHS256Cache(t *testing.T) {
+	for _, size := range []int{0, 1, -1} {
+		t.Run(fmt.Sprintf("CacheSize %d", size), func(t *testing.T) {
+			clock := newFakeClock()
+			a, err := NewHS256(HS256Config{Secret: []byte(hsSecret), Now: clock.Now, CacheSize: size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			token := sign(t, jose.HS256, []byte(hsSecret), standardClaims(), nil)
+			p, err := a.Authenticate(ctx, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Scopes[0] = "changed"
+			again, err := a.Authenticate(ctx, token)
+			if err != nil || again.Scopes[0] != "openid" {
+				t.Fatalf("second Authenticate = %v, %v; want the unchanged principal", again, err)
+			}
+
+			// The same claims signed with another key differ in the
+			// signature only.
+			forged := sign(t, jose.HS256, []byte(strings.Repeat("f", len(hsSecret))), standardClaims(), nil)
+			if _, err := a.Authenticate(ctx, forged); !errors.Is(err, ErrInvalidToken) {
+				t.Errorf("forged token: err = %v, want ErrInvalidToken", err)
+			}
+			other := sign(t, jose.HS256, []byte(hsSecret), claims{"sub": "user-2", "exp": t0.Add(2 * time.Hour).Unix()}, nil)
+			if p, err := a.Authenticate(ctx, other); err != nil || p.UserID != "user-2" {
+				t.Errorf("other token = %v, %v", p, err)
+			}
+
+			clock.Advance(time.Hour + DefaultLeeway - time.Second)
+			if _, err := a.Authenticate(ctx, token); err != nil {
+				t.Errorf("within the leeway after exp: %v", err)
+			}
+			clock.Advance(time.Second)
+			if _, err := a.Authenticate(ctx, token); !errors.Is(err, ErrInvalidToken) {
+				t.Errorf("at exp plus the leeway: err = %v, want ErrInvalidToken", err)
+			}
+		})
 	}
 }
