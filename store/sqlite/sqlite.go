@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -12,7 +13,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // also registers the "sqlite" database/sql driver, for Migrate
 
 	"github.com/accountapi/accountapi/store"
 	"github.com/accountapi/accountapi/store/internal/sqlstore"
@@ -32,6 +33,10 @@ type Option func(*options)
 
 type options struct {
 	caseInsensitiveUsernames bool
+	synchronousNormal        bool
+	// wrapConnector, when not nil, wraps the connector of the store's
+	// connections (the tests' WithConnector).
+	wrapConnector func(driver.Connector) driver.Connector
 }
 
 // WithCaseInsensitiveUsernames makes usernames unique and looked up
@@ -45,6 +50,19 @@ type options struct {
 // "ann", the unique index does.
 func WithCaseInsensitiveUsernames() Option {
 	return func(o *options) { o.caseInsensitiveUsernames = true }
+}
+
+// WithSynchronousNormal trades durability for write throughput: commits no
+// longer wait for the write-ahead log to reach the disk (PRAGMA synchronous
+// = NORMAL; the default is FULL, which syncs the log at every commit). The
+// database stays consistent after any crash, and a commit survives the
+// process crashing; a power loss or an operating-system crash may undo the
+// commits made since the last checkpoint, a password or email change among
+// them. Use it where the host already accepts that (a replicated volume, a
+// cache-like deployment) or to measure the cost of the sync; see
+// BENCHMARKS.md for the figures.
+func WithSynchronousNormal() Option {
+	return func(o *options) { o.synchronousNormal = true }
 }
 
 // core is the shared implementation, embedded under an unexported name so
@@ -77,10 +95,19 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqldb, err := sql.Open("sqlite", dsn)
+	if o.synchronousNormal {
+		dsn += "&_pragma=synchronous(NORMAL)"
+	} else {
+		dsn += "&_pragma=synchronous(FULL)"
+	}
+	connector, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if o.wrapConnector != nil {
+		connector = o.wrapConnector(connector)
+	}
+	sqldb := sql.OpenDB(connector)
 	// Readers run concurrently (WAL); writers take turns at the gate, so a
 	// few connections serve any load. Idle connections are kept: a new one
 	// opens the file and runs the pragmas again.
@@ -101,6 +128,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 			Dialect: sqlstore.Dialect{
 				Name:      "sqlite",
 				Violation: violation,
+				Prepare:   true,
 			},
 			CaseInsensitiveUsernames: o.caseInsensitiveUsernames,
 			Gate:                     gate,

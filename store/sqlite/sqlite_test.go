@@ -172,6 +172,7 @@ func TestConnectionSettings(t *testing.T) {
 			{"foreign_keys", "1"},
 			{"journal_mode", "wal"},
 			{"busy_timeout", "10000"},
+			{"synchronous", "2"}, // FULL
 		}
 		for _, tt := range tests {
 			var got string
@@ -181,6 +182,28 @@ func TestConnectionSettings(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("connection %d: PRAGMA %s = %s, want %s", i, tt.pragma, got, tt.want)
 			}
+		}
+	}
+}
+
+// TestSynchronousNormal checks that WithSynchronousNormal reaches every
+// connection.
+func TestSynchronousNormal(t *testing.T) {
+	s, err := accountsqlite.Open(filepath.Join(t.TempDir(), "normal.db"), accountsqlite.WithSynchronousNormal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	for i := range 4 {
+		conn, err := s.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var got string
+		if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&got); err != nil || got != "1" {
+			t.Errorf("connection %d: PRAGMA synchronous = %q, %v; want 1 (NORMAL)", i, got, err)
 		}
 	}
 }

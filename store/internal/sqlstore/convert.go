@@ -49,7 +49,14 @@ func toJSON(v any) (string, error) {
 }
 
 // fromJSON decodes the JSON text s into v.
-func fromJSON(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+// The empty object, which most users' profile and settings are, is the zero
+// value the callers decode into, and is not decoded.
+func fromJSON(s string, v any) error {
+	if isEmptyObject(s) {
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
+}
 
 // objectJSON returns the JSON object m, "{}" for a nil map.
 func objectJSON(m map[string]any) (string, error) {

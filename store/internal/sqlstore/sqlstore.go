@@ -28,6 +28,11 @@ type Dialect struct {
 	AbortsTxOnError bool
 	// Violation reports whether err is a constraint violation and which.
 	Violation func(err error) (Violation, bool)
+	// Prepare makes the hot reads run as statements prepared once per
+	// connection (SQLite, where parsing and planning cost more than the
+	// read itself). Without it they are sent as text with bound arguments
+	// (PostgreSQL over the simple protocol: one round trip).
+	Prepare bool
 }
 
 // Config configures a [Store].
@@ -39,6 +44,14 @@ type Config struct {
 	// Gate, when not nil, serialises this process's writers (SQLite). It is
 	// held for every write outside a transaction and for the whole of InTx.
 	Gate *Gate
+
+	// stmts are the statements prepared by Store.query; New makes it.
+	stmts *stmtCache
+	// userQueries are the user reads by column, and the update
+	// (userReadQueries).
+	userQueries map[string]string
+	// root is the database of the root store.
+	root *bun.DB
 }
 
 // Store implements store.Store over a bun.IDB: a *bun.DB, or a bun.Tx for the
@@ -54,6 +67,9 @@ var _ store.Store = (*Store)(nil)
 
 // New returns the root store over db.
 func New(db *bun.DB, cfg Config) *Store {
+	cfg.root = db
+	cfg.stmts = new(stmtCache)
+	cfg.userQueries = userReadQueries(cfg.Dialect)
 	return &Store{db: db, cfg: &cfg}
 }
 

@@ -180,14 +180,15 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 
 // GetUser implements store.Users.
 func (s *Store) GetUser(ctx context.Context, id string) (*store.User, error) {
-	return s.findUser(ctx, "get user", false, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("u.id = ?", id)
-	})
+	return s.readUser(ctx, "get user", "id", id)
 }
 
 // LockUser implements store.Users.
 func (s *Store) LockUser(ctx context.Context, id string) (*store.User, error) {
 	lock := s.tx != nil && s.cfg.Dialect.LockRows
+	if !lock {
+		return s.readUser(ctx, "lock user", "id", id)
+	}
 	return s.findUser(ctx, "lock user", lock, func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("u.id = ?", id)
 	})
@@ -228,9 +229,7 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*store.User,
 	if key == "" {
 		return nil, store.ErrNotFound
 	}
-	return s.findUser(ctx, "find user by email", false, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("u.email_key = ?", key)
-	})
+	return s.readUser(ctx, "find user by email", "email_key", key)
 }
 
 // FindUserByPhone implements store.Users.
@@ -239,9 +238,7 @@ func (s *Store) FindUserByPhone(ctx context.Context, phone string) (*store.User,
 	if key == "" {
 		return nil, store.ErrNotFound
 	}
-	return s.findUser(ctx, "find user by phone", false, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("u.phone_key = ?", key)
-	})
+	return s.readUser(ctx, "find user by phone", "phone_key", key)
 }
 
 // FindUserByIdentity implements store.Identities.
@@ -281,7 +278,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *store.User) error {
 		return s.wrap("update user", err)
 	}
 	return s.unit(ctx, "update user", true, func(ctx context.Context, db bun.IDB) error {
-		res, err := db.NewUpdate().Model(row).ExcludeColumn("id", "created_at").WherePK().Exec(ctx)
+		res, err := s.execOn(ctx, db, s.cfg.userQueries["update"], row.updateArgs()...)
 		return oneRow(res, err)
 	})
 }
