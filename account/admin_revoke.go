@@ -61,19 +61,29 @@ func (f SessionRevokerFunc) RevokeSessions(ctx context.Context, userID string, r
 
 // CheckActive answers 401 user.suspended when the user is suspended, and nil
 // for an active user or one that does not exist (each route decides what a
-// token of a user who is gone gets). The Account API's handler calls it for
-// every request after authenticating the token, so that a suspension takes
-// effect at once, whatever the host's revoker does with tokens already
-// issued. It costs one read of the user's row.
+// token of a user who is gone gets). It costs one read of the user's row;
+// [Service.Active] does the same and keeps what it read for the request.
 func (s *Service) CheckActive(ctx context.Context, userID string) error {
-	u, err := s.store.GetUser(ctx, userID)
+	_, err := s.Active(ctx, Caller{UserID: userID})
+	return err
+}
+
+// Active is [Service.CheckActive] for c's user. The Account API's handler
+// calls it for every request after authenticating the token, so that a
+// suspension takes effect at once, whatever the host's revoker does with
+// tokens already issued. The Caller it returns carries the user it read, and
+// [Service.Get] answers from that rather than reading the user again; pass
+// it on within the request only.
+func (s *Service) Active(ctx context.Context, c Caller) (Caller, error) {
+	u, err := s.store.GetUser(ctx, c.UserID)
 	switch {
 	case isNotFound(err):
-		return nil
+		return c, nil
 	case err != nil:
-		return fmt.Errorf("account: loading user: %w", err)
+		return c, fmt.Errorf("account: loading user: %w", err)
 	case u.IsSuspended:
-		return apierror.UserSuspended
+		return c, apierror.UserSuspended
 	}
-	return nil
+	c.user = u
+	return c, nil
 }

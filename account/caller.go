@@ -1,6 +1,10 @@
 package account
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/accountapi/accountapi/store"
+)
 
 // The OpenID Connect scopes the Account API looks at (Logto's UserScope).
 const (
@@ -29,6 +33,10 @@ type Caller struct {
 	// Locale is the language messages to the user should be in (from
 	// Accept-Language); "" for the default.
 	Locale string
+
+	// user is the caller's user as [Service.Active] read it during this
+	// request; nil when not read.
+	user *store.User
 }
 
 // HasScope reports whether the token has scope s.

@@ -26,9 +26,11 @@ func (s *Service) Get(ctx context.Context, c Caller) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := getUser(ctx, s.store, c.UserID)
-	if err != nil {
-		return nil, err
+	u := c.user
+	if u == nil || u.ID != c.UserID {
+		if u, err = getUser(ctx, s.store, c.UserID); err != nil {
+			return nil, err
+		}
 	}
 	return view(u, c, ac), nil
 }

@@ -157,7 +157,8 @@ func (h *AccountHandler) authorize(r *http.Request) (account.Caller, error) {
 	// A suspended user's tokens stop working at once (401 user.suspended),
 	// whatever the host's SessionRevoker did with the tokens already issued.
 	// Before the account-center gate: the answer is about the token.
-	if err := h.account.CheckActive(r.Context(), p.UserID); err != nil {
+	c, err := h.account.Active(r.Context(), caller(p, r))
+	if err != nil {
 		return account.Caller{}, err
 	}
 	ac, err := h.account.Settings().Get(r.Context())
@@ -167,7 +168,7 @@ func (h *AccountHandler) authorize(r *http.Request) (account.Caller, error) {
 	if !ac.Enabled {
 		return account.Caller{}, apierror.AccountCenterNotEnabled
 	}
-	return caller(p, r), nil
+	return c, nil
 }
 
 func (h *AccountHandler) routes() {

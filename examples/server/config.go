@@ -17,13 +17,16 @@ type config struct {
 	Addr        string
 	DB          string
 	PostgresDSN string
-	DevSecret   string
-	JWKSURL     string
-	Issuer      string
-	Audience    string
-	Outbox      string
-	Connectors  string
-	SMTP        smtpConfig
+	// SQLiteSynchronousNormal opens the SQLite store with
+	// sqlite.WithSynchronousNormal: faster writes, less durable.
+	SQLiteSynchronousNormal bool
+	DevSecret               string
+	JWKSURL                 string
+	Issuer                  string
+	Audience                string
+	Outbox                  string
+	Connectors              string
+	SMTP                    smtpConfig
 	// WebhookURLs receive every event, signed with WebhookSecret.
 	WebhookURLs   []string
 	WebhookSecret string
@@ -72,6 +75,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.SMTP.Username, "smtp-username", env("ACCOUNTAPI_SMTP_USERNAME", ""), "SMTP user")
 	fs.StringVar(&c.SMTP.Password, "smtp-password", env("ACCOUNTAPI_SMTP_PASSWORD", ""), "SMTP password")
 	fs.StringVar(&c.SMTP.From, "smtp-from", env("ACCOUNTAPI_SMTP_FROM", ""), "From address of emails")
+	synchronous := fs.String("sqlite-synchronous", env("ACCOUNTAPI_SQLITE_SYNCHRONOUS", "full"), "full, or normal: commits do not wait for the disk (lost on power loss)")
 	webhooks := fs.String("webhook-url", env("ACCOUNTAPI_WEBHOOK_URL", ""), "POST every event to these URLs (comma-separated)")
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", env("ACCOUNTAPI_WEBHOOK_SECRET", ""), "HMAC-SHA256 key of the webhook signatures")
 	fs.Usage = func() {}
@@ -96,6 +100,13 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.JWKSURL != "" && c.Issuer != "" {
 		return c, errors.New("-jwks-url and -issuer exclude each other")
+	}
+	switch strings.ToLower(*synchronous) {
+	case "full":
+	case "normal":
+		c.SQLiteSynchronousNormal = true
+	default:
+		return c, fmt.Errorf("-sqlite-synchronous (ACCOUNTAPI_SQLITE_SYNCHRONOUS): %q is neither full nor normal", *synchronous)
 	}
 	for u := range strings.SplitSeq(*webhooks, ",") {
 		if u = strings.TrimSpace(u); u != "" {

@@ -141,6 +141,9 @@ func openStore(ctx context.Context, cfg config) (backend, error) {
 	if ci {
 		opts = append(opts, sqlite.WithCaseInsensitiveUsernames())
 	}
+	if cfg.SQLiteSynchronousNormal {
+		opts = append(opts, sqlite.WithSynchronousNormal())
+	}
 	st, err := sqlite.Open(cfg.DB, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("opening SQLite file %s: %w", cfg.DB, err)
