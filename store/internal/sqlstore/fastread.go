@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,11 +122,16 @@ func (r *userRow) scanTargets() []any {
 type nullText string
 
 func (t *nullText) Scan(v any) error {
-	var s sql.NullString
-	if err := s.Scan(v); err != nil {
-		return err
+	switch v := v.(type) {
+	case nil:
+		*t = ""
+	case string:
+		*t = nullText(v)
+	case []byte:
+		*t = nullText(v)
+	default:
+		return fmt.Errorf("scanning %T into a text column", v)
 	}
-	*t = nullText(s.String)
 	return nil
 }
 
