@@ -2,11 +2,15 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"runtime"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -28,7 +32,25 @@ type Option func(*options)
 type options struct {
 	schema                   string
 	caseInsensitiveUsernames bool
+	maxConns                 int
+	// wrapConnector, when not nil, wraps the connector of the store's
+	// connections (the tests' WithConnector).
+	wrapConnector func(driver.Connector) driver.Connector
 }
+
+// WithMaxConns bounds the store's connections to PostgreSQL (default
+// [DefaultMaxConns]; at least 2, which [Store.Migrate] needs); they are kept
+// open between requests. Mind the server's max_connections across every
+// process that shares the database.
+func WithMaxConns(n int) Option {
+	return func(o *options) { o.maxConns = max(n, 2) }
+}
+
+// DefaultMaxConns is the number of connections a store keeps unless
+// [WithMaxConns] says otherwise: four per CPU the process may use, at least 8.
+// A request holds a connection only for its queries, so a few serve many
+// concurrent requests.
+func DefaultMaxConns() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
 
 // WithSchema keeps every table of the store in the PostgreSQL schema name:
 // each connection's search_path is set to it, and [Store.Migrate] creates it
@@ -56,8 +78,16 @@ func WithCaseInsensitiveUsernames() Option {
 type core = sqlstore.Store
 
 // Store is a [store.Store] on a PostgreSQL database: it has every method of
-// that interface, with the contract documented there, besides Migrate, Close
-// and DB. Any number of processes may use one database (and schema) at once.
+// that interface, with the contract documented there, besides Migrate, Close,
+// DB and InsertUsers. Any number of processes may use one database (and
+// schema) at once.
+//
+// InsertUsers(ctx, users) inserts many users with their identities at once,
+// for seeding a store or importing users from another system: in one
+// transaction, with multi-row INSERTs. Each user is stored as CreateUser
+// stores it. If one of them has an id, identifier or identity of a stored
+// user or of another of users, it inserts none and returns the error
+// CreateUser would.
 type Store struct {
 	*core
 
@@ -98,7 +128,22 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	// server's or role's setting (it is on by default since PostgreSQL 9.1).
 	config.RuntimeParams["standard_conforming_strings"] = "on"
 
-	sqldb := stdlib.OpenDB(*config)
+	connector := stdlib.GetConnector(*config)
+	if o.wrapConnector != nil {
+		connector = o.wrapConnector(connector)
+	}
+	sqldb := sql.OpenDB(connector)
+	// database/sql keeps 2 idle connections unless told otherwise: under
+	// load every further request would open a connection (a TCP handshake,
+	// authentication and a backend process) and close it after. The pool
+	// keeps what it opened, up to its bound.
+	conns := o.maxConns
+	if conns == 0 {
+		conns = DefaultMaxConns()
+	}
+	sqldb.SetMaxOpenConns(conns)
+	sqldb.SetMaxIdleConns(conns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqldb.PingContext(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
@@ -111,6 +156,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 				LockRows:        true,
 				AbortsTxOnError: true,
 				Violation:       violation,
+				// The hot reads and the user update are fixed statements
+				// with bound arguments: prepared once per connection. (Every
+				// other statement goes as text over the simple protocol.)
+				ArgsPrefix: []any{pgx.QueryExecModeCacheStatement},
 			},
 			CaseInsensitiveUsernames: o.caseInsensitiveUsernames,
 		}),

@@ -70,9 +70,16 @@ func WithSynchronousNormal() Option {
 type core = sqlstore.Store
 
 // Store is a [store.Store] on one SQLite database file: it has every method of
-// that interface, with the contract documented there, besides Migrate, Close
-// and DB. Open one Store per file and process: its write gate serialises the
-// writers of this Store only.
+// that interface, with the contract documented there, besides Migrate, Close,
+// DB and InsertUsers. Open one Store per file and process: its write gate
+// serialises the writers of this Store only.
+//
+// InsertUsers(ctx, users) inserts many users with their identities at once,
+// for seeding a store or importing users from another system: in one
+// transaction, holding the write gate until it ends, with multi-row INSERTs.
+// Each user is stored as CreateUser stores it. If one of them has an id,
+// identifier or identity of a stored user or of another of users, it inserts
+// none and returns the error CreateUser would.
 type Store struct {
 	*core
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,7 +142,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 	switch db := s.db.(type) {
 	case *bun.DB:
 		if !s.cfg.Dialect.Prepare {
-			return db.DB.QueryContext(ctx, query, args...)
+			return db.DB.QueryContext(ctx, query, s.withPrefix(args)...)
 		}
 		stmt, err := s.cfg.stmts.prepare(ctx, db.DB, query)
 		if err != nil {
@@ -154,7 +155,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 			return nil, err
 		}
 		if stmt == nil {
-			return db.Tx.QueryContext(ctx, query, args...)
+			return db.Tx.QueryContext(ctx, query, s.withPrefix(args)...)
 		}
 		return stmt.QueryContext(ctx, args...)
 	default:
@@ -169,7 +170,7 @@ func (s *Store) execOn(ctx context.Context, db bun.IDB, query string, args ...an
 	switch db := db.(type) {
 	case *bun.DB:
 		if !s.cfg.Dialect.Prepare {
-			return db.DB.ExecContext(ctx, query, args...)
+			return db.DB.ExecContext(ctx, query, s.withPrefix(args)...)
 		}
 		stmt, err := s.cfg.stmts.prepare(ctx, db.DB, query)
 		if err != nil {
@@ -182,12 +183,20 @@ func (s *Store) execOn(ctx context.Context, db bun.IDB, query string, args ...an
 			return nil, err
 		}
 		if stmt == nil {
-			return db.Tx.ExecContext(ctx, query, args...)
+			return db.Tx.ExecContext(ctx, query, s.withPrefix(args)...)
 		}
 		return stmt.ExecContext(ctx, args...)
 	default:
 		return db.ExecContext(ctx, query, args...)
 	}
+}
+
+// withPrefix returns args after the dialect's ArgsPrefix.
+func (s *Store) withPrefix(args []any) []any {
+	if len(s.cfg.Dialect.ArgsPrefix) == 0 {
+		return args
+	}
+	return append(slices.Clip(s.cfg.Dialect.ArgsPrefix), args...)
 }
 
 // txStmt returns the prepared statement of query for the transaction tx, or

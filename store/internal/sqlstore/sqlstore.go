@@ -33,6 +33,12 @@ type Dialect struct {
 	// read itself). Without it they are sent as text with bound arguments
 	// (PostgreSQL over the simple protocol: one round trip).
 	Prepare bool
+	// ArgsPrefix goes before the arguments of the hot reads and the user
+	// update when they are not prepared here: PostgreSQL's driver takes
+	// pgx.QueryExecModeCacheStatement there, so that each connection
+	// prepares those few fixed statements once instead of the server
+	// parsing and planning them for every request.
+	ArgsPrefix []any
 }
 
 // Config configures a [Store].

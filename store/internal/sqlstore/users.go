@@ -166,11 +166,11 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 		identities = append(identities, *r)
 	}
 	return s.unit(ctx, "create user", len(identities) == 0, func(ctx context.Context, db bun.IDB) error {
-		if _, err := db.NewInsert().Model(row).Exec(ctx); err != nil {
+		if _, err := db.NewInsert().Model(row).Returning("").Exec(ctx); err != nil {
 			return err
 		}
 		if len(identities) > 0 {
-			if _, err := db.NewInsert().Model(&identities).Exec(ctx); err != nil {
+			if _, err := db.NewInsert().Model(&identities).Returning("").Exec(ctx); err != nil {
 				return err
 			}
 		}
