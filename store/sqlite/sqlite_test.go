@@ -173,6 +173,7 @@ func TestConnectionSettings(t *testing.T) {
 			{"journal_mode", "wal"},
 			{"busy_timeout", "10000"},
 			{"synchronous", "2"}, // FULL
+			{"cache_size", "-16384"},
 		}
 		for _, tt := range tests {
 			var got string
