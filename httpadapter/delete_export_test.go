@@ -211,7 +211,7 @@ func TestDeleteAccount(t *testing.T) {
 	if bytes.Contains(data, []byte(ann.PasswordDigest)) || bytes.Contains(data, []byte(sxRFCSecret)) {
 		t.Errorf("User.Deleted carries a secret: %s", data)
 	}
-	if diff := cmp.Diff([]sxRevocation{{ann.ID, account.RevokeDeleted}}, e.revoker.list()); diff != "" {
+	if diff := cmp.Diff([]maRevocation{{ann.ID, account.RevokeDeleted}}, e.revoker.list()); diff != "" {
 		t.Errorf("revocations (-want +got):\n%s", diff)
 	}
 	if n := e.notices.attempts(); n != 0 {

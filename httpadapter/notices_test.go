@@ -81,38 +81,6 @@ func (r *sxRecorder) attempts() int {
 	return r.tries
 }
 
-// sxRevocation is one call of the revoker.
-type sxRevocation struct {
-	UserID string
-	Reason account.RevokeReason
-}
-
-// sxRevoker records revocations and fails while fail is set.
-type sxRevoker struct {
-	mu    sync.Mutex
-	calls []sxRevocation
-	fail  error
-}
-
-func (r *sxRevoker) RevokeSessions(ctx context.Context, userID string, reason account.RevokeReason) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, sxRevocation{userID, reason})
-	return r.fail
-}
-
-func (r *sxRevoker) setFail(err error) {
-	r.mu.Lock()
-	r.fail = err
-	r.mu.Unlock()
-}
-
-func (r *sxRevoker) list() []sxRevocation {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]sxRevocation(nil), r.calls...)
-}
-
 // sxLog is a concurrency-safe log buffer.
 type sxLog struct {
 	mu  sync.Mutex
@@ -138,7 +106,7 @@ func (l *sxLog) String() string {
 type sxEnv struct {
 	*env
 	notices *sxRecorder
-	revoker *sxRevoker
+	revoker *maRevoker
 	log     *sxLog
 }
 
@@ -155,7 +123,7 @@ func sxNewEnv(t testing.TB, switches account.Notices, opts ...envOption) *sxEnv 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, rev, logs := &sxRecorder{t: t, tpl: tpl}, &sxRevoker{}, &sxLog{}
+	rec, rev, logs := &sxRecorder{t: t, tpl: tpl}, &maRevoker{}, &sxLog{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	opts = append(opts,
 		withAccountConfig(func(c *account.Config) {
@@ -722,7 +690,7 @@ func TestSecurityNoticeNotifierFails(t *testing.T) {
 		if e.reload(u).PasswordDigest == u.PasswordDigest {
 			t.Error("the password did not change")
 		}
-		if diff := cmp.Diff([]sxRevocation{{u.ID, account.RevokePasswordChanged}}, e.revoker.list()); diff != "" {
+		if diff := cmp.Diff([]maRevocation{{u.ID, account.RevokePasswordChanged}}, e.revoker.list()); diff != "" {
 			t.Errorf("revocations (-want +got):\n%s", diff)
 		}
 		if strings.Contains(e.log.String(), "N3w-Passw0rd!") {
@@ -779,17 +747,17 @@ func TestRevokerPasswordHook(t *testing.T) {
 	tests := []struct {
 		name string
 		run  func(e *sxEnv, u *store.User) response
-		want []sxRevocation // with "" for u's id
+		want []maRevocation // with "" for u's id
 	}{
 		{"password changed by the user", func(e *sxEnv, u *store.User) response {
 			return sxAs(e.env, u, "", e.passwordProof(u, sxPassword), "POST", "/api/my-account/password", map[string]string{"password": "N3w-Passw0rd!"})
-		}, []sxRevocation{{"", account.RevokePasswordChanged}}},
+		}, []maRevocation{{"", account.RevokePasswordChanged}}},
 		{"password change refused", func(e *sxEnv, u *store.User) response {
 			return sxAs(e.env, u, "", "", "POST", "/api/my-account/password", map[string]string{"password": "N3w-Passw0rd!"})
 		}, nil},
 		{"password reset by an administrator", func(e *sxEnv, u *store.User) response {
 			return sxAdmin(e.env, false, "PATCH", "/api/users/"+u.ID+"/password", map[string]string{"password": "Admin-set-1"})
-		}, []sxRevocation{{"", account.RevokePasswordReset}}},
+		}, []maRevocation{{"", account.RevokePasswordReset}}},
 		{"password reset refused", func(e *sxEnv, u *store.User) response {
 			return sxAdmin(e.env, true, "PATCH", "/api/users/"+u.ID+"/password", map[string]string{"password": "Admin-set-1"})
 		}, nil},
@@ -798,14 +766,14 @@ func TestRevokerPasswordHook(t *testing.T) {
 		}, nil},
 		{"suspended", func(e *sxEnv, u *store.User) response {
 			return sxAdmin(e.env, false, "PATCH", "/api/users/"+u.ID+"/is-suspended", map[string]bool{"isSuspended": true})
-		}, []sxRevocation{{"", account.RevokeSuspended}}},
+		}, []maRevocation{{"", account.RevokeSuspended}}},
 		{"deleted by the user", func(e *sxEnv, u *store.User) response {
 			sxDeletable(e.env)
 			return sxAs(e.env, u, "", e.passwordProof(u, sxPassword), "DELETE", "/api/my-account", nil)
-		}, []sxRevocation{{"", account.RevokeDeleted}}},
+		}, []maRevocation{{"", account.RevokeDeleted}}},
 		{"deleted by an administrator", func(e *sxEnv, u *store.User) response {
 			return sxAdmin(e.env, false, "DELETE", "/api/users/"+u.ID, nil)
-		}, []sxRevocation{{"", account.RevokeDeleted}}},
+		}, []maRevocation{{"", account.RevokeDeleted}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -815,9 +783,9 @@ func TestRevokerPasswordHook(t *testing.T) {
 			if tt.want != nil && r.status >= 300 {
 				t.Fatalf("the change failed: %d %s", r.status, r.body)
 			}
-			var want []sxRevocation
+			var want []maRevocation
 			for _, w := range tt.want {
-				want = append(want, sxRevocation{u.ID, w.Reason})
+				want = append(want, maRevocation{u.ID, w.Reason})
 			}
 			if diff := cmp.Diff(want, e.revoker.list()); diff != "" {
 				t.Errorf("revocations (-want +got):\n%s", diff)
@@ -875,7 +843,7 @@ func TestRevokerFailures(t *testing.T) {
 		// Repeating the request retries the revocation.
 		e.revoker.setFail(nil)
 		expect(t, sxAdmin(e.env, false, "PATCH", "/api/users/"+u.ID+"/password", map[string]string{"password": "Admin-set-1"}), 200, "")
-		want := []sxRevocation{{u.ID, account.RevokePasswordReset}, {u.ID, account.RevokePasswordReset}}
+		want := []maRevocation{{u.ID, account.RevokePasswordReset}, {u.ID, account.RevokePasswordReset}}
 		if diff := cmp.Diff(want, e.revoker.list()); diff != "" {
 			t.Errorf("revocations (-want +got):\n%s", diff)
 		}
