@@ -87,12 +87,9 @@ func (s *Service) GenerateTOTPSecret(ctx context.Context, c account.Caller, cl C
 	if issuer == "" {
 		issuer = "accountapi"
 	}
-	key, err := totp.Generate(totp.GenerateOpts{
-		Issuer: issuer, AccountName: totpLabel(u), Secret: raw,
-		Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
-	})
+	key, err := totpKey(raw, issuer, totpLabel(u))
 	if err != nil {
-		return nil, fmt.Errorf("mfa: building the otpauth URI: %w", err)
+		return nil, err
 	}
 	qr, err := qrDataURL(key)
 	if err != nil {

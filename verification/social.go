@@ -58,7 +58,7 @@ func (s *Service) BeginSocial(ctx context.Context, c account.Caller, req SocialR
 		State: req.State, RedirectURI: req.RedirectURI, Scope: req.Scope, RecordID: r.ID,
 	})
 	if err != nil {
-		return nil, mapConnectorError(err)
+		return nil, account.ConnectorError(err)
 	}
 	r.Social = &store.SocialVerification{ConnectorID: req.ConnectorID, Session: maps.Clone(session)}
 	err = s.store.CreateVerificationRecord(ctx, r)
@@ -91,7 +91,7 @@ func (s *Service) FinishSocial(ctx context.Context, c account.Caller, recordID s
 	}
 	info, err := conn.UserInfo(ctx, data, r.Social.Session)
 	if err != nil {
-		return nil, mapConnectorError(err)
+		return nil, account.ConnectorError(err)
 	}
 	if info == nil || info.ID == "" {
 		return nil, apierror.ConnectorInvalidResponse
@@ -129,23 +129,4 @@ func (s *Service) socialRecord(ctx context.Context, c account.Caller, id string)
 		return nil, apierror.RecordNotFound
 	}
 	return r, nil
-}
-
-// mapConnectorError turns a connector's error into Logto's: the callback's
-// faults are the client's (400 connector.invalid_response, 401
-// connector.authorization_failed, 401 connector.social_auth_code_invalid);
-// anything else means the provider could not be asked (500
-// connector.general, logged with its cause).
-func mapConnectorError(err error) error {
-	switch {
-	case errors.Is(err, connector.ErrInvalidResponse):
-		return apierror.ConnectorInvalidResponse.WithCause(err)
-	case errors.Is(err, connector.ErrAuthorizationFailed):
-		return apierror.ConnectorAuthorizationFailed.WithCause(err)
-	case errors.Is(err, connector.ErrAuthCodeInvalid):
-		return apierror.ConnectorAuthCodeInvalid.WithCause(err)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	}
-	return apierror.ConnectorGeneral.WithCause(err)
 }
