@@ -1,27 +1,24 @@
 package httpadapter
 
 import (
-	"encoding/json"
-
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/store"
 )
 
 // opt is a response member that is either absent or present, possibly null:
-// with the omitzero option an absent opt is left out, a present one is
-// written as its value.
-type opt[T any] struct {
-	ok bool
-	v  T
+// with the omitzero option a nil opt is left out, and any other is written
+// as the value it points to. (A pointer rather than a struct with a
+// MarshalJSON method: encoding/json then writes it natively, without
+// marshalling each member apart and checking the result.)
+type opt[T any] = *T
+
+// optIf is v when ok, absent otherwise.
+func optIf[T any](ok bool, v T) opt[T] {
+	if !ok {
+		return nil
+	}
+	return &v
 }
-
-func optIf[T any](ok bool, v T) opt[T] { return opt[T]{ok: ok, v: v} }
-
-// IsZero reports absence, for the omitzero option.
-func (o opt[T]) IsZero() bool { return !o.ok }
-
-// MarshalJSON writes the value.
-func (o opt[T]) MarshalJSON() ([]byte, error) { return json.Marshal(o.v) }
 
 // accountJSON is GET /api/my-account's body (reference/logto-contract.md §5).
 // CIMDClientID is the CIMD client Logto records a sign-up through; no user of

@@ -65,6 +65,16 @@ func emailKey(email string) string {
 	return store.EmailKey(email)
 }
 
+// zeroLogtoConfig is how the zero LogtoConfig is stored, which most users
+// have: read back, it is not decoded.
+var zeroLogtoConfig = func() string {
+	s, err := toJSON(store.LogtoConfig{})
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
+
 func newUserRow(u *store.User) (*userRow, error) {
 	profile, err := toJSON(u.Profile)
 	if err != nil {
@@ -127,8 +137,10 @@ func (r *userRow) user(identities []identityRow) (*store.User, error) {
 	if u.CustomData, err = fromObjectJSON(r.CustomData); err != nil {
 		return nil, err
 	}
-	if err := fromJSON(r.LogtoConfig, &u.LogtoConfig); err != nil {
-		return nil, err
+	if r.LogtoConfig != zeroLogtoConfig {
+		if err := fromJSON(r.LogtoConfig, &u.LogtoConfig); err != nil {
+			return nil, err
+		}
 	}
 	if len(identities) > 0 {
 		u.Identities = make(map[string]store.Identity, len(identities))
