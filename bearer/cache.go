@@ -1,7 +1,10 @@
 package bearer
 
 import (
+	"cmp"
 	"container/list"
+	"crypto/sha256"
+	"sync"
 	"time"
 )
 
@@ -68,3 +71,51 @@ func (c *lruCache) put(k tokenKey, r result, expires time.Time) {
 }
 
 func (c *lruCache) len() int { return c.order.Len() }
+
+// verifiedCache remembers tokens that passed every check, keyed by their
+// SHA-256, each until a deadline its authenticator sets (never beyond the
+// token's exp plus the leeway). It is safe for concurrent use; a nil
+// *verifiedCache remembers nothing.
+type verifiedCache struct {
+	mu  sync.Mutex
+	lru *lruCache
+}
+
+// DefaultVerifiedCacheSize is the number of verified tokens an HS256 or
+// JWKS authenticator remembers unless told otherwise: a few MiB at most.
+const DefaultVerifiedCacheSize = 10000
+
+// newVerifiedCache returns a cache of size entries (0 means
+// DefaultVerifiedCacheSize), or nil when size is negative.
+func newVerifiedCache(size int) *verifiedCache {
+	if size < 0 {
+		return nil
+	}
+	return &verifiedCache{lru: newLRUCache(cmp.Or(size, DefaultVerifiedCacheSize))}
+}
+
+// get returns the principal of a remembered token, a copy the caller may
+// change, and the token's key for put.
+func (c *verifiedCache) get(token string, now time.Time) (Principal, tokenKey, bool) {
+	if c == nil {
+		return Principal{}, tokenKey{}, false
+	}
+	key := tokenKey(sha256.Sum256([]byte(token)))
+	c.mu.Lock()
+	res, ok := c.lru.get(key, now)
+	c.mu.Unlock()
+	if !ok {
+		return Principal{}, key, false
+	}
+	return res.principal.clone(), key, true
+}
+
+// put remembers the token of key, verified as p, until until.
+func (c *verifiedCache) put(key tokenKey, p Principal, until time.Time) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.lru.put(key, result{principal: p.clone()}, until)
+	c.mu.Unlock()
+}

@@ -101,6 +101,18 @@
 // refresh succeeds. If the set has never been fetched, Authenticate returns
 // a "could not check" error.
 //
+// # Remembered tokens
+//
+// [HS256] and [JWKS] remember the tokens that passed every check
+// (HS256Config.CacheSize, JWKSConfig.CacheSize; [DefaultVerifiedCacheSize]
+// by default), keyed by the token's SHA-256, so that a front end sending the
+// same token with every request costs one map look-up instead of a parse and
+// a signature check. An entry lasts until the token expires (exp plus the
+// leeway); for JWKS also no longer than the key set that verified it is used
+// and than MinRefreshInterval, so a withdrawn key that a refetch drops early
+// stops being trusted at most MinRefreshInterval later than without the
+// cache. Refused tokens are never remembered.
+//
 // # Introspection: opaque tokens
 //
 // [Introspector] asks the provider about each token with OAuth 2.0 Token

@@ -1,12 +1,9 @@
 package bearer
 
 import (
-	"cmp"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -42,10 +39,6 @@ type HS256Config struct {
 	CacheSize int
 }
 
-// DefaultVerifiedCacheSize is the number of verified tokens an HS256
-// authenticator remembers unless told otherwise: a few MiB at most.
-const DefaultVerifiedCacheSize = 10000
-
 // HS256 verifies JWTs signed with HMAC-SHA256 and a shared secret. It is
 // meant for development and tests, where the same process or a script mints
 // the tokens; see the package documentation for why production should use
@@ -55,8 +48,7 @@ type HS256 struct {
 	rules  claimRules
 	now    func() time.Time
 
-	mu    sync.Mutex
-	cache *lruCache // nil when off
+	cache *verifiedCache // nil when off
 }
 
 var _ Authenticator = (*HS256)(nil)
@@ -74,15 +66,12 @@ func NewHS256(cfg HS256Config) (*HS256, error) {
 	if now == nil {
 		now = time.Now
 	}
-	h := &HS256{
+	return &HS256{
 		secret: slices.Clone(cfg.Secret),
 		rules:  claimRules{issuer: cfg.Issuer, audience: cfg.Audience, leeway: leeway},
 		now:    now,
-	}
-	if cfg.CacheSize >= 0 {
-		h.cache = newLRUCache(cmp.Or(cfg.CacheSize, DefaultVerifiedCacheSize))
-	}
-	return h, nil
+		cache:  newVerifiedCache(cfg.CacheSize),
+	}, nil
 }
 
 // Authenticate implements [Authenticator]. It never does I/O, so every error
@@ -92,15 +81,9 @@ func (h *HS256) Authenticate(_ context.Context, token string) (Principal, error)
 		return Principal{}, invalid("malformed")
 	}
 	now := h.now()
-	var key tokenKey
-	if h.cache != nil {
-		key = sha256.Sum256([]byte(token))
-		h.mu.Lock()
-		res, ok := h.cache.get(key, now)
-		h.mu.Unlock()
-		if ok {
-			return res.principal.clone(), nil
-		}
+	p, key, ok := h.cache.get(token, now)
+	if ok {
+		return p, nil
 	}
 	// HS256 is the whole allow-list: "none", HS384/HS512 and every
 	// asymmetric algorithm are refused while parsing, before the secret is
@@ -117,10 +100,6 @@ func (h *HS256) Authenticate(_ context.Context, token string) (Principal, error)
 	if err != nil {
 		return Principal{}, err
 	}
-	if h.cache != nil {
-		h.mu.Lock()
-		h.cache.put(key, result{principal: p.clone()}, until)
-		h.mu.Unlock()
-	}
+	h.cache.put(key, p, until)
 	return p, nil
 }

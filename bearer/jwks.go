@@ -94,6 +94,16 @@ type JWKSConfig struct {
 	AllowHTTP bool
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// CacheSize bounds how many verified tokens are remembered, so that a
+	// token presented again is not parsed and its signature not verified
+	// again. Only tokens that passed every check are kept, keyed by their
+	// SHA-256, each until it expires but no longer than the key set that
+	// verified it is used (MaxAge) nor than MinRefreshInterval: a key the
+	// provider withdraws, and which a refetch prompted by a new key id
+	// drops early, stops being trusted at most MinRefreshInterval later
+	// than without the cache. Zero means
+	// DefaultVerifiedCacheSize; a negative value turns the cache off.
+	CacheSize int
 }
 
 // JWKS verifies JWT access tokens signed by an identity provider whose
@@ -105,6 +115,9 @@ type JWKS struct {
 	requireT bool
 	now      func() time.Time
 	keys     *keySet
+	cache    *verifiedCache // nil when off
+	// cacheFor bounds how long a verified token is remembered.
+	cacheFor time.Duration
 }
 
 var _ Authenticator = (*JWKS)(nil)
@@ -166,6 +179,8 @@ func NewJWKS(cfg JWKSConfig) (*JWKS, error) {
 		rules:    claimRules{issuer: cfg.Issuer, audience: cfg.Audience, leeway: leeway},
 		requireT: cfg.RequireATJWTType,
 		now:      now,
+		cache:    newVerifiedCache(cfg.CacheSize),
+		cacheFor: minInterval,
 		keys: &keySet{
 			client:      client,
 			timeout:     timeout,
@@ -213,6 +228,11 @@ func (j *JWKS) Authenticate(ctx context.Context, token string) (Principal, error
 	if token == "" || len(token) > maxTokenLen {
 		return Principal{}, invalid("malformed")
 	}
+	now := j.now()
+	cached, key, ok := j.cache.get(token, now)
+	if ok {
+		return cached, nil
+	}
 	jws, err := jose.ParseSignedCompact(token, j.algs)
 	if err != nil {
 		return Principal{}, invalid("malformed or disallowed algorithm")
@@ -233,7 +253,19 @@ func (j *JWKS) Authenticate(ctx context.Context, token string) (Principal, error
 		if err != nil {
 			continue
 		}
-		return parseClaims(payload, j.rules, j.now())
+		p, until, err := parseClaimsUntil(payload, j.rules, now)
+		if err != nil {
+			return Principal{}, err
+		}
+		// Remembered no longer than the key set it was verified with is
+		// trusted, and than cacheFor.
+		for _, limit := range []time.Time{now.Add(j.cacheFor), j.keys.freshUntil()} {
+			if until.After(limit) {
+				until = limit
+			}
+		}
+		j.cache.put(key, p, until)
+		return p, nil
 	}
 	return Principal{}, invalid("signature")
 }

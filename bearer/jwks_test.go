@@ -783,3 +783,61 @@ func TestNewJWKS(t *testing.T) {
 		})
 	}
 }
+
+// TestJWKSCache checks the bound on remembered tokens: a token verified with
+// a key that a refetch then drops is still accepted for at most
+// MinRefreshInterval after it was verified, and at once refused with the
+// cache off.
+func TestJWKSCache(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		cacheSize int
+		// wantWindow: the withdrawn key's token is accepted within the window.
+		wantWindow bool
+	}{
+		{"cache on", 0, true},
+		{"cache off", -1, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			k := keys(t)
+			ctx := context.Background()
+			clock := newFakeClock()
+			idp := newTestIDP(t)
+			idp.publish(t, pub(&k.rsa1.PublicKey, "rsa-1", "RS256"))
+			j := newJWKSForTest(t, JWKSConfig{Issuer: idp.srv.URL, Now: clock.Now, CacheSize: tt.cacheSize})
+			first := sign(t, jose.RS256, k.rsa1, idp.issued(), kid("rsa-1"))
+			if _, err := j.Authenticate(ctx, first); err != nil {
+				t.Fatalf("first token: %v", err)
+			}
+
+			clock.Advance(25 * time.Second)
+			c := idp.issued()
+			c["sub"] = "user-2"
+			oldToken := sign(t, jose.RS256, k.rsa1, c, kid("rsa-1"))
+			if p, err := j.Authenticate(ctx, oldToken); err != nil || p.UserID != "user-2" {
+				t.Fatalf("old token before rotation = %v, %v", p, err)
+			}
+
+			// The provider replaces rsa-1 by rsa-2; a token naming rsa-2
+			// makes the set refetched once MinRefreshInterval has passed.
+			idp.publish(t, pub(&k.rsa2.PublicKey, "rsa-2", "RS256"))
+			clock.Advance(5 * time.Second)
+			if _, err := j.Authenticate(ctx, sign(t, jose.RS256, k.rsa2, idp.issued(), kid("rsa-2"))); err != nil {
+				t.Fatalf("new key after the refresh interval: %v", err)
+			}
+
+			clock.Advance(time.Second)
+			_, err := j.Authenticate(ctx, oldToken)
+			if tt.wantWindow && err != nil {
+				t.Errorf("withdrawn key's remembered token within MinRefreshInterval: %v", err)
+			}
+			if !tt.wantWindow && !errors.Is(err, ErrInvalidToken) {
+				t.Errorf("withdrawn key without the cache: error = %v, want ErrInvalidToken", err)
+			}
+			clock.Advance(DefaultJWKSMinRefreshInterval - 6*time.Second)
+			if _, err := j.Authenticate(ctx, oldToken); !errors.Is(err, ErrInvalidToken) {
+				t.Errorf("withdrawn key MinRefreshInterval after the token was verified: error = %v, want ErrInvalidToken", err)
+			}
+		})
+	}
+}

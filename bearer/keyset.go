@@ -59,6 +59,17 @@ type keyFetch struct {
 	err  error
 }
 
+// freshUntil is when the fetched set becomes too old to use without a
+// refetch (the zero time before the first fetch).
+func (s *keySet) freshUntil() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fetchedAt.IsZero() {
+		return time.Time{}
+	}
+	return s.fetchedAt.Add(s.maxAge)
+}
+
 // keysFor returns the keys that may have signed a token naming kid ("" when
 // the token names none), refreshing the set first when the rules above call
 // for it. An error wrapping ErrInvalidToken means the kid is unknown and no
