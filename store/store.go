@@ -240,6 +240,11 @@ type RateLimits interface {
 	// (never below zero), for an event that was counted and then failed. A key
 	// without a window is not an error.
 	UndoRateLimitHit(ctx context.Context, key string) error
+
+	// DeleteExpiredRateLimits deletes the counters whose window ended at or
+	// before before (a hit after that starts a new window anyway) and returns
+	// how many it deleted.
+	DeleteExpiredRateLimits(ctx context.Context, before time.Time) (int, error)
 }
 
 // Lockouts stores the identifier lockout sentinel's failures and blocks.
@@ -257,6 +262,14 @@ type Lockouts interface {
 	// BlockedUntil returns the end of the target's block, or the zero time if
 	// the target is not blocked at now.
 	BlockedUntil(ctx context.Context, target string, now time.Time) (time.Time, error)
+
+	// DeleteExpiredLockouts deletes the failures at or before failedBefore
+	// (the caller passes now minus the window: RecordFailure would forget
+	// them) and the targets that are not blocked after blockedBefore and have
+	// no failure left, and returns how many rows it deleted. A block that
+	// lasts beyond blockedBefore is kept, even when a RecordFailure or Block
+	// for its target runs at the same time.
+	DeleteExpiredLockouts(ctx context.Context, failedBefore, blockedBefore time.Time) (int, error)
 }
 
 // Settings stores the account-center settings and the sign-in experience's

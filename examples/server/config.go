@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/accountapi/accountapi/event"
+	"github.com/accountapi/accountapi/verification"
 )
 
 // config is the example server's settings, from flags and environment.
@@ -36,6 +37,9 @@ type config struct {
 
 	// events, when set by run, receive every event besides the log.
 	events event.Sink
+	// expire, when set by run, is given the verification service, whose
+	// expired data it deletes periodically.
+	expire func(*verification.Service)
 }
 
 type smtpConfig struct {

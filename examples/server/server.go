@@ -69,6 +69,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 		}()
 		cfg.events = hooks
 	}
+	// Expired verification records, send counters and lockout failures are
+	// deleted every few minutes while the server runs.
+	cfg.expire = func(v *verification.Service) { go deleteExpired(ctx, v, expireEvery, log) }
 	h, err := withAccountPage(st, cfg, auth, notifier, log) // newHandler, plus the page at / (page.go)
 	if err != nil {
 		return err
@@ -79,6 +82,31 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 		return err
 	}
 	return serve(ctx, ln, h, stdout, log)
+}
+
+// expireEvery is how often the server deletes what has expired.
+const expireEvery = 5 * time.Minute
+
+// deleteExpired runs v.DeleteExpired every interval until ctx is done.
+func deleteExpired(ctx context.Context, v *verification.Service, interval time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		e, err := v.DeleteExpired(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("deleting expired verification data", slog.Any("err", err))
+			continue
+		}
+		if e != (verification.Expired{}) {
+			log.Debug("deleted expired verification data",
+				slog.Int("records", e.Records), slog.Int("rateLimits", e.RateLimits), slog.Int("lockouts", e.Lockouts))
+		}
+	}
 }
 
 // serve serves h on ln until ctx is done, then shuts down gracefully.
@@ -299,6 +327,9 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 	})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.expire != nil {
+		cfg.expire(verif)
 	}
 	mfaSvc, err := mfa.New(mfa.Config{
 		Store: st, Settings: settings, Events: events, Sentinel: verif.Sentinel(),

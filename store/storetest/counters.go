@@ -9,6 +9,7 @@ func (s *suite) rateLimits(t *testing.T) {
 	t.Run("FixedWindows", s.rateLimitWindows)
 	t.Run("KeysAreIndependent", s.rateLimitKeys)
 	t.Run("Undo", s.rateLimitUndo)
+	t.Run("DeleteExpired", s.rateLimitDeleteExpired)
 }
 
 func (s *suite) rateLimitWindows(t *testing.T) {
@@ -114,6 +115,7 @@ func (s *suite) lockouts(t *testing.T) {
 	t.Run("RecordFailureTargetsAreIndependent", s.lockoutTargets)
 	t.Run("Block", s.lockoutBlock)
 	t.Run("BlockedUntilNotBlocked", s.lockoutNotBlocked)
+	t.Run("DeleteExpired", s.lockoutDeleteExpired)
 }
 
 func (s *suite) lockoutRecordFailure(t *testing.T) {
@@ -199,5 +201,82 @@ func (s *suite) lockoutNotBlocked(t *testing.T) {
 		if ok(t, "BlockedUntil("+target+")", err) && !got.IsZero() {
 			t.Errorf("BlockedUntil(%q) = %v, want the zero time", target, got)
 		}
+	}
+}
+
+func (s *suite) rateLimitDeleteExpired(t *testing.T) {
+	st := s.open(t)
+	ctx := t.Context()
+	// Windows ending at +1m ("a"), +10m ("b") and +1h ("c").
+	for _, h := range []struct {
+		key    string
+		window time.Duration
+	}{{"a", time.Minute}, {"b", 10 * time.Minute}, {"c", time.Hour}} {
+		_, err := st.HitRateLimit(ctx, h.key, h.window, at(0))
+		must(t, "HitRateLimit("+h.key+")", err)
+	}
+	n, err := st.DeleteExpiredRateLimits(ctx, at(10*time.Minute))
+	if ok(t, "DeleteExpiredRateLimits", err) && n != 2 {
+		t.Errorf("DeleteExpiredRateLimits deleted %d counters, want 2 (windows ending at or before the cut)", n)
+	}
+	// "c" keeps counting in its window; "a" starts anew.
+	for _, h := range []struct {
+		key  string
+		want int
+	}{{"c", 2}, {"a", 1}} {
+		got, err := st.HitRateLimit(ctx, h.key, time.Hour, at(11*time.Minute))
+		if ok(t, "HitRateLimit("+h.key+")", err) && got != h.want {
+			t.Errorf("HitRateLimit(%q) after the deletion = %d, want %d", h.key, got, h.want)
+		}
+	}
+	n, err = st.DeleteExpiredRateLimits(ctx, at(0))
+	if ok(t, "DeleteExpiredRateLimits (nothing expired)", err) && n != 0 {
+		t.Errorf("DeleteExpiredRateLimits deleted %d counters, want 0", n)
+	}
+}
+
+func (s *suite) lockoutDeleteExpired(t *testing.T) {
+	st := s.open(t)
+	ctx := t.Context()
+	const window = time.Hour
+	record := func(target string, d time.Duration) {
+		t.Helper()
+		_, err := st.RecordFailure(ctx, target, at(d), window)
+		must(t, "RecordFailure("+target+")", err)
+	}
+	// "old": one failure, long ago. "recent": an old and a recent failure.
+	// "blocked": an old failure and a block beyond the cut. "served": a
+	// block that ended.
+	record("old", 0)
+	record("recent", 0)
+	record("recent", 90*time.Minute)
+	record("blocked", 0)
+	must(t, "Block(blocked)", st.Block(ctx, "blocked", at(3*time.Hour)))
+	must(t, "Block(served)", st.Block(ctx, "served", at(time.Hour)))
+
+	now := at(2 * time.Hour)
+	n, err := st.DeleteExpiredLockouts(ctx, now.Add(-window), now)
+	// Deleted: the failures at 0 of "old" and "blocked" ("recent"'s went
+	// when its second failure was recorded); the targets "old" and
+	// "served".
+	if ok(t, "DeleteExpiredLockouts", err) && n != 4 {
+		t.Errorf("DeleteExpiredLockouts deleted %d rows, want 4", n)
+	}
+	if got, err := st.BlockedUntil(ctx, "blocked", now); ok(t, "BlockedUntil(blocked)", err) && !got.Equal(at(3*time.Hour)) {
+		t.Errorf("BlockedUntil(blocked) = %v, want the block kept", got)
+	}
+	// The recent failure still counts; the old ones do not.
+	for _, f := range []struct {
+		target string
+		want   int
+	}{{"recent", 2}, {"old", 1}, {"blocked", 1}} {
+		got, err := st.RecordFailure(ctx, f.target, now, window)
+		if ok(t, "RecordFailure("+f.target+")", err) && got != f.want {
+			t.Errorf("RecordFailure(%q) after the deletion = %d, want %d", f.target, got, f.want)
+		}
+	}
+	n, err = st.DeleteExpiredLockouts(ctx, now.Add(-window), now)
+	if ok(t, "DeleteExpiredLockouts again", err) && n != 0 {
+		t.Errorf("DeleteExpiredLockouts again deleted %d rows, want 0", n)
 	}
 }

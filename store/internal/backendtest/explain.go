@@ -100,7 +100,7 @@ func Explain(t *testing.T, p Planner) {
 		}
 	})
 
-	check := func(t *testing.T, st ExplainStore, run func(ctx context.Context, st ExplainStore) error) {
+	check := func(t *testing.T, st ExplainStore, run func(ctx context.Context, st ExplainStore) error, sweep bool) {
 		t.Helper()
 		rec.Start()
 		err := run(t.Context(), st)
@@ -126,7 +126,7 @@ func Explain(t *testing.T, p Planner) {
 				continue
 			}
 			t.Logf("%s\n%s", describe(s), indent(plan))
-			if scans := p.FullScans(plan); len(scans) > 0 {
+			if scans := p.FullScans(plan); len(scans) > 0 && !sweep {
 				t.Errorf("full scan (%s) in the plan of\n%s", strings.Join(scans, "; "), describe(s))
 			}
 		}
@@ -136,7 +136,7 @@ func Explain(t *testing.T, p Planner) {
 	}
 
 	for _, path := range explainPaths(f) {
-		t.Run(path.name, func(t *testing.T) { check(t, st, path.run) })
+		t.Run(path.name, func(t *testing.T) { check(t, st, path.run, sweeps[path.name]) })
 	}
 
 	t.Run("foreign keys", func(t *testing.T) {
@@ -180,7 +180,7 @@ func Explain(t *testing.T, p Planner) {
 				return wantUser(st.FindUserByUsernameFold(ctx, strings.ToUpper(u.Username)))(u.ID)
 			}},
 		} {
-			t.Run(path.name, func(t *testing.T) { check(t, ci, path.run) })
+			t.Run(path.name, func(t *testing.T) { check(t, ci, path.run, false) })
 		}
 	})
 }
@@ -293,6 +293,12 @@ type explainPath struct {
 	name string
 	run  func(ctx context.Context, st ExplainStore) error
 }
+
+// sweeps are the paths of periodic clean-ups, not of a request's look-ups:
+// their plans are logged but not judged, for a DELETE that may match most
+// of a table is right to scan it (PostgreSQL does for the lockout targets
+// without failures, which in steady state are few rows anyway).
+var sweeps = map[string]bool{"DeleteExpiredLockouts": true}
 
 // wantUser returns a check that the found user is the one with the id.
 func wantUser(u *store.User, err error) func(id string) error {
@@ -489,6 +495,14 @@ func explainPaths(f explainFixture) []explainPath {
 		}},
 		{"BlockedUntil", func(ctx context.Context, st ExplainStore) error {
 			_, err := st.BlockedUntil(ctx, lockoutTarget(k), now)
+			return err
+		}},
+		{"DeleteExpiredRateLimits", func(ctx context.Context, st ExplainStore) error {
+			_, err := st.DeleteExpiredRateLimits(ctx, t0.Add(90*time.Second))
+			return err
+		}},
+		{"DeleteExpiredLockouts", func(ctx context.Context, st ExplainStore) error {
+			_, err := st.DeleteExpiredLockouts(ctx, t0.Add(-time.Hour), t0)
 			return err
 		}},
 

@@ -90,3 +90,49 @@ func (s *Store) BlockedUntil(ctx context.Context, target string, now time.Time) 
 	}
 	return fromMillis(until), nil
 }
+
+// DeleteExpiredRateLimits implements store.RateLimits; the index on
+// window_end (migration 0004) serves it.
+func (s *Store) DeleteExpiredRateLimits(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.exec(ctx, "delete expired rate limits", func(db bun.IDB) error {
+		res, err := db.NewRaw(`DELETE FROM accountapi_rate_limits WHERE window_end <= ?`, millis(before)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// DeleteExpiredLockouts implements store.Lockouts: old failures first, then
+// the targets left with neither a block nor a failure. The second DELETE
+// re-checks blocked_until on a row a concurrent Block changed (PostgreSQL
+// re-evaluates the condition on the new row version; SQLite runs one writer
+// at a time), so a new block is never lost; a target row removed under a
+// concurrent RecordFailure is recreated by the next one, and its failures,
+// which live in their own table, still count.
+func (s *Store) DeleteExpiredLockouts(ctx context.Context, failedBefore, blockedBefore time.Time) (int, error) {
+	var n int64
+	err := s.unit(ctx, "delete expired lockouts", false, func(ctx context.Context, db bun.IDB) error {
+		res, err := db.NewRaw(`DELETE FROM accountapi_lockout_failures WHERE failed_at <= ?`, millis(failedBefore)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		failures, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		res, err = db.NewRaw(`DELETE FROM accountapi_lockouts WHERE blocked_until <= ?
+	AND NOT EXISTS (SELECT 1 FROM accountapi_lockout_failures AS f WHERE f.target = accountapi_lockouts.target)`,
+			millis(blockedBefore)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		targets, err := res.RowsAffected()
+		n = failures + targets
+		return err
+	})
+	return int(n), err
+}
