@@ -6,10 +6,8 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
 	"github.com/accountapi/accountapi/bearer"
-	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -127,44 +125,9 @@ func (h *ManagementHandler) getUserLogtoConfigs(w http.ResponseWriter, r *http.R
 // passkeySignIn?: {skipped?}}; every member is optional, none may be null,
 // other members are ignored (Logto's guard strips them).
 func (h *ManagementHandler) patchUserLogtoConfigs(w http.ResponseWriter, r *http.Request, _ bearer.Principal) error {
-	var body struct {
-		MFA *struct {
-			Enabled         account.Optional[bool] `json:"enabled"`
-			Skipped         account.Optional[bool] `json:"skipped"`
-			SkipMfaOnSignIn account.Optional[bool] `json:"skipMfaOnSignIn"`
-		} `json:"mfa"`
-		PasskeySignIn *struct {
-			Skipped account.Optional[bool] `json:"skipped"`
-		} `json:"passkeySignIn"`
-	}
-	if err := h.dec.decode(w, r, &body); err != nil {
+	p, err := decodeLogtoConfigPatch(h.dec, w, r, false)
+	if err != nil {
 		return err
-	}
-	var p mfa.LogtoConfigPatch
-	type member struct {
-		name string
-		in   account.Optional[bool]
-		out  **bool
-	}
-	var members []member
-	if m := body.MFA; m != nil {
-		members = append(members,
-			member{"mfa.enabled", m.Enabled, &p.MFA.Enabled},
-			member{"mfa.skipped", m.Skipped, &p.MFA.Skipped},
-			member{"mfa.skipMfaOnSignIn", m.SkipMfaOnSignIn, &p.MFA.SkipMfaOnSignIn})
-	}
-	if ps := body.PasskeySignIn; ps != nil {
-		members = append(members, member{"passkeySignIn.skipped", ps.Skipped, &p.PasskeySignIn.Skipped})
-	}
-	for _, m := range members {
-		if !m.in.Set {
-			continue
-		}
-		if m.in.Null {
-			return invalidBody(m.name + ": must not be null")
-		}
-		v := m.in.Value
-		*m.out = &v
 	}
 	lc, err := h.mfa.UpdateLogtoConfig(r.Context(), r.PathValue("userId"), p)
 	if err != nil {

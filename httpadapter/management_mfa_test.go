@@ -381,6 +381,9 @@ func TestManagementLogtoConfigs(t *testing.T) {
 		{name: "empty body", body: map[string]any{}, status: 200, want: defaults},
 		{name: "member null", body: `{"mfa":{"skipped":null}}`, status: 400, code: "guard.invalid_input"},
 		{name: "mfa null", body: `{"mfa":null}`, status: 400, code: "guard.invalid_input"},
+		// Not a member of the Management API's guard: stripped, even null.
+		{name: "additionalBindingSuggestionSkipped ignored", body: `{"mfa":{"additionalBindingSuggestionSkipped":null,"skipped":true}}`, status: 200,
+			want: map[string]any{"mfa": map[string]any{"skipped": true, "skipMfaOnSignIn": false}, "passkeySignIn": map[string]any{"skipped": false}}},
 		{name: "member not a boolean", body: map[string]any{"passkeySignIn": map[string]any{"skipped": "yes"}}, status: 400, code: "guard.invalid_input"},
 	}
 	for _, tc := range cases {

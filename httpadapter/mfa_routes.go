@@ -223,8 +223,27 @@ func (h *AccountHandler) getLogtoConfigs(w http.ResponseWriter, r *http.Request,
 }
 
 func (h *AccountHandler) patchLogtoConfigs(w http.ResponseWriter, r *http.Request, c account.Caller) error {
-	// Every member is optional and none may be null (Logto's zod
-	// .optional()); Optional tells an absent member from a null one.
+	p, err := decodeLogtoConfigPatch(h.dec, w, r, true)
+	if err != nil {
+		return err
+	}
+	lc, err := h.mfa.UpdateLogtoConfig(r.Context(), c, p)
+	if err != nil {
+		return err
+	}
+	h.rt.rs.json(w, http.StatusOK, logtoConfigBody(lc))
+	return nil
+}
+
+// decodeLogtoConfigPatch reads the body of PATCH /api/my-account/logto-configs
+// and PATCH /api/users/{userId}/logto-configs: {mfa?: {enabled?, skipped?,
+// additionalBindingSuggestionSkipped?, skipMfaOnSignIn?}, passkeySignIn?:
+// {skipped?}}. Every member is optional and none may be null (Logto's zod
+// .optional()); Optional tells an absent member from a null one. Other
+// members are ignored, as Logto's guards strip them, and so is
+// mfa.additionalBindingSuggestionSkipped unless withSuggestion (the
+// Management API's guard lacks it).
+func decodeLogtoConfigPatch(d decoder, w http.ResponseWriter, r *http.Request, withSuggestion bool) (mfa.LogtoConfigPatch, error) {
 	var body struct {
 		MFA *struct {
 			Enabled                            account.Optional[bool] `json:"enabled"`
@@ -236,10 +255,10 @@ func (h *AccountHandler) patchLogtoConfigs(w http.ResponseWriter, r *http.Reques
 			Skipped account.Optional[bool] `json:"skipped"`
 		} `json:"passkeySignIn"`
 	}
-	if err := h.dec.decode(w, r, &body); err != nil {
-		return err
-	}
 	var p mfa.LogtoConfigPatch
+	if err := d.decode(w, r, &body); err != nil {
+		return p, err
+	}
 	type member struct {
 		name string
 		in   account.Optional[bool]
@@ -250,8 +269,11 @@ func (h *AccountHandler) patchLogtoConfigs(w http.ResponseWriter, r *http.Reques
 		members = append(members,
 			member{"mfa.enabled", m.Enabled, &p.MFA.Enabled},
 			member{"mfa.skipped", m.Skipped, &p.MFA.Skipped},
-			member{"mfa.additionalBindingSuggestionSkipped", m.AdditionalBindingSuggestionSkipped, &p.MFA.AdditionalBindingSuggestionSkipped},
 			member{"mfa.skipMfaOnSignIn", m.SkipMfaOnSignIn, &p.MFA.SkipMfaOnSignIn})
+		if withSuggestion {
+			members = append(members, member{"mfa.additionalBindingSuggestionSkipped",
+				m.AdditionalBindingSuggestionSkipped, &p.MFA.AdditionalBindingSuggestionSkipped})
+		}
 	}
 	if ps := body.PasskeySignIn; ps != nil {
 		members = append(members, member{"passkeySignIn.skipped", ps.Skipped, &p.PasskeySignIn.Skipped})
@@ -261,17 +283,12 @@ func (h *AccountHandler) patchLogtoConfigs(w http.ResponseWriter, r *http.Reques
 			continue
 		}
 		if m.in.Null {
-			return invalidBody(m.name + ": must not be null")
+			return p, invalidBody(m.name + ": must not be null")
 		}
 		v := m.in.Value
 		*m.out = &v
 	}
-	lc, err := h.mfa.UpdateLogtoConfig(r.Context(), c, p)
-	if err != nil {
-		return err
-	}
-	h.rt.rs.json(w, http.StatusOK, logtoConfigBody(lc))
-	return nil
+	return p, nil
 }
 
 // stepUpBody is the body of the TOTP and backup-code step-up routes.
