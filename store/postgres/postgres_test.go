@@ -174,3 +174,42 @@ func TestOtherErrorsAreWrapped(t *testing.T) {
 		t.Errorf("error %q does not start with %q", err, want)
 	}
 }
+
+// TestPoolBounds checks that the store keeps the connections it opens, up
+// to DefaultMaxConns or WithMaxConns, and that WithMaxConns leaves Migrate
+// the two it needs.
+func TestPoolBounds(t *testing.T) {
+	schema := freshSchema(t)
+	for _, tt := range []struct {
+		name string
+		opts []postgres.Option
+		want int
+	}{
+		{"default", nil, postgres.DefaultMaxConns()},
+		{"WithMaxConns(5)", []postgres.Option{postgres.WithMaxConns(5)}, 5},
+		{"WithMaxConns(1)", []postgres.Option{postgres.WithMaxConns(1)}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t, schema, tt.opts...)
+			if err := s.Migrate(t.Context()); err != nil {
+				t.Fatalf("Migrate: %v", err)
+			}
+			// Use every connection at once, then let them go idle: all stay.
+			conns := make([]*sql.Conn, tt.want)
+			for i := range conns {
+				c, err := s.DB().DB.Conn(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns[i] = c
+			}
+			for _, c := range conns {
+				c.Close()
+			}
+			stats := s.DB().DB.Stats()
+			if stats.MaxOpenConnections != tt.want || stats.Idle != tt.want {
+				t.Errorf("MaxOpenConnections %d, Idle %d; want %d of each", stats.MaxOpenConnections, stats.Idle, tt.want)
+			}
+		})
+	}
+}
