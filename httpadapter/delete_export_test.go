@@ -351,13 +351,14 @@ func TestDeleteAccountURL(t *testing.T) {
 func TestExportRefusals(t *testing.T) {
 	tests := []struct {
 		name   string
-		proof  string // "own", "other" or ""
+		proof  string // "own", "other", "expired" or ""
 		client string
 		status int
 		code   string
 	}{
 		{"no proof, third party", "", "third", 401, "verification_record.permission_denied"},
 		{"another user's proof", "other", "", 401, "verification_record.permission_denied"},
+		{"an expired proof", "expired", "", 401, "verification_record.permission_denied"},
 		{"proof, third party", "own", "third", 403, "auth.third_party_application_forbidden"},
 	}
 	for _, tt := range tests {
@@ -370,6 +371,9 @@ func TestExportRefusals(t *testing.T) {
 				proof = e.passwordProof(u, sxPassword)
 			case "other":
 				proof = e.passwordProof(sxUser(e, "", ""), sxPassword)
+			case "expired":
+				proof = e.passwordProof(u, sxPassword)
+				e.clock.Advance(11 * time.Minute)
 			}
 			r := e.do(req{method: "GET", path: "/api/my-account/export", token: sxToken(e, u.ID, tt.client),
 				header: map[string]string{"Logto-Verification-Id": proof}})
