@@ -3,6 +3,7 @@ package httpadapter
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -36,6 +37,12 @@ type AccountConfig struct {
 	// Messages translates error messages; nil means apierror.DefaultLocalizer()
 	// (English, French, German, Brazilian Portuguese, Traditional Chinese).
 	Messages *apierror.Localizer
+	// AllowedOrigins are the origins whose pages may call the API from a
+	// browser (CORS), each as scheme://host[:port], or "*" for any origin
+	// (Logto's policy: bearer tokens, not cookies, authenticate these
+	// routes). nil allows none but the API's own origin, which needs no
+	// CORS headers: a page the host serves itself works either way.
+	AllowedOrigins []string
 }
 
 // AccountHandler serves the Account API (/api/my-account…) and the
@@ -49,6 +56,7 @@ type AccountHandler struct {
 	mfa          *mfa.Service
 	dec          decoder
 	rt           *router
+	cors         corsPolicy
 }
 
 // NewAccountHandler returns an AccountHandler.
@@ -63,7 +71,12 @@ func NewAccountHandler(cfg AccountConfig) (*AccountHandler, error) {
 	case cfg.MaxBodyBytes < 0:
 		return nil, errors.New("httpadapter: AccountConfig.MaxBodyBytes is negative")
 	}
+	policy, err := newCORSPolicy(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("httpadapter: AccountConfig.AllowedOrigins: %w", err)
+	}
 	h := &AccountHandler{
+		cors: policy,
 		auth: cfg.Authenticator, account: cfg.Account, verification: cfg.Verification, mfa: cfg.MFA,
 		dec: decoder{max: cfg.MaxBodyBytes},
 	}
@@ -74,50 +87,29 @@ func NewAccountHandler(cfg AccountConfig) (*AccountHandler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h.rt = newRouter(responder{log: log, messages: cfg.Messages})
+	h.rt = newRouter(responder{log: log, messages: cfg.Messages}, accountRoots...)
 	h.routes()
 	return h, nil
 }
 
+// accountRoots are where the Account handler's paths start, below any mount
+// prefix (see router).
+var accountRoots = []string{"/api/", "/.well-known/webauthn"}
+
 // Mount registers h on mux for its paths under prefix: with prefix "/auth",
-// GET /auth/api/my-account reaches GET /api/my-account.
+// GET /auth/api/my-account reaches GET /api/my-account. Mounting h on a
+// subtree works as well (mux.Handle("/auth/", h), with or without
+// http.StripPrefix): h finds its routes below the prefix itself.
 func (h *AccountHandler) Mount(mux *http.ServeMux, prefix string) {
 	mount(mux, prefix, h, "/api/my-account", "/api/my-account/", "/api/verifications/", "/.well-known/webauthn", openAPIPath)
 }
 
 // ServeHTTP implements http.Handler.
 func (h *AccountHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if cors(w, r) {
+	if h.cors.apply(w, r) {
 		return
 	}
 	h.rt.serve(w, r)
-}
-
-// cors applies Logto's CORS policy for the user routes (§0.1): any origin may
-// call them (bearer tokens, not cookies, authenticate), and every header is
-// exposed. It answers preflight requests itself and reports whether it did.
-func cors(w http.ResponseWriter, r *http.Request) bool {
-	h := w.Header()
-	origin := r.Header.Get("Origin")
-	h.Add("Vary", "Origin")
-	if origin == "" {
-		h.Set("Access-Control-Allow-Origin", "*")
-	} else {
-		h.Set("Access-Control-Allow-Origin", origin)
-	}
-	h.Set("Access-Control-Expose-Headers", "*")
-	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
-		return false
-	}
-	h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,POST,DELETE,PATCH")
-	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-		h.Set("Access-Control-Allow-Headers", req)
-		h.Add("Vary", "Access-Control-Request-Headers")
-	}
-	h.Set("Access-Control-Max-Age", "600")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusNoContent)
-	return true
 }
 
 // userHandler is a route of the user router: it runs after authentication

@@ -342,6 +342,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ah, err := httpadapter.NewAccountHandler(httpadapter.AccountConfig{
 		Authenticator: auth, Account: acct, Verification: verif, MFA: mfaSvc, Logger: quiet, MaxBodyBytes: 64 << 10,
+		AllowedOrigins: []string{"*"}, // Logto's CORS policy, which the CORS tests check
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -84,7 +84,7 @@ func NewManagementHandler(cfg ManagementConfig) (*ManagementHandler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h.rt = newRouter(responder{log: log, messages: cfg.Messages})
+	h.rt = newRouter(responder{log: log, messages: cfg.Messages}, "/api/")
 	h.routes()
 	return h, nil
 }

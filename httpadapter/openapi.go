@@ -64,6 +64,12 @@ func serveOpenAPI() http.HandlerFunc {
 		tag = `"` + tag + `"`
 		h := w.Header()
 		h.Set("Cache-Control", openAPICacheControl)
+		// The document is public and the same for everyone: any page may
+		// read it (a documentation site, a client generator in a browser),
+		// whatever origins the API itself allows.
+		if h.Get("Access-Control-Allow-Origin") == "" {
+			h.Set("Access-Control-Allow-Origin", "*")
+		}
 		h.Set("ETag", tag)
 		if etagMatches(r.Header.Get("If-None-Match"), tag) {
 			w.WriteHeader(http.StatusNotModified)
