@@ -17,19 +17,20 @@
 // The controlling terminal is not one of the streams the go command
 // captures: the test binary runs in the go command's session and can open
 // /dev/tty itself. Skipped therefore writes its line to /dev/tty when that
-// opens, where it appears just before the package's "ok" line, and always to
-// standard error too, where -v, a failing run, local-directory mode (go test
-// with no package arguments) and CI logs, which have no terminal, show it.
-// Neither write can fail the tests: a terminal that does not open (none, or
-// a system without /dev/tty) or a write that fails is ignored.
+// opens, where it appears among the go command's own lines while the
+// package's tests run, and always to standard error too, where -v, a
+// failing run, local-directory mode (go test with no package arguments) and
+// CI logs, which have no terminal, show it. Neither write can fail the
+// tests: a terminal that does not open (none, or a system without /dev/tty)
+// or a write that fails is ignored.
 //
 // # Limits
 //
-// A cached test result ("ok ... (cached)") replays only the captured
-// output, so the line appears on runs that execute the tests, such as the
-// first after a change or any run with -count=1. With -v at a terminal it
-// appears twice, once on each stream. The workers of go test -fuzz, which
-// rerun TestMain, print nothing: the coordinating process already did.
+// A cached result ("ok ... (cached)") does not run the tests again, so the
+// terminal line appears only on runs that do, such as the first after a
+// change or any run with -count=1. With -v at a terminal the line appears
+// twice, once on each stream. The workers of go test -fuzz, which rerun
+// TestMain, print nothing: the coordinating process already did.
 package testnotice
 
 import (
