@@ -13,10 +13,21 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for the tests' own connection
 
+	"github.com/accountapi/accountapi/internal/testnotice"
 	"github.com/accountapi/accountapi/store"
 	"github.com/accountapi/accountapi/store/internal/backendtest"
 	"github.com/accountapi/accountapi/store/postgres"
 )
+
+// TestMain says once, in a line go test ./... shows without -v, that the
+// tests needing a PostgreSQL server skip (internal/testnotice says why a
+// terminal is needed for that); each test still skips with t.Skip.
+func TestMain(m *testing.M) {
+	if os.Getenv("ACCOUNTAPI_TEST_POSTGRES_DSN") == "" {
+		testnotice.Skipped("PostgreSQL tests skipped: set ACCOUNTAPI_TEST_POSTGRES_DSN=postgres://postgres@127.0.0.1:5432/test?sslmode=disable (a server you can create schemas on) to run them")
+	}
+	os.Exit(m.Run())
+}
 
 // testDSN returns the DSN of the test server, or skips the test.
 func testDSN(t *testing.T) string {
