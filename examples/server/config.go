@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,8 +30,12 @@ type config struct {
 	WebhookURLs   []string
 	WebhookSecret string
 	// EncryptionKeys seal TOTP secrets and backup codes at rest; the first
-	// seals, all open.
+	// seals, all open. From ACCOUNTAPI_ENCRYPTION_KEYS; encryptionKeys
+	// (keys.go) returns the keys the server uses.
 	EncryptionKeys [][]byte
+	// EncryptionKeyFile names the file of the keys (-encryption-key-file);
+	// empty: the default of encryptionKeys.
+	EncryptionKeyFile string
 
 	// events, when set by run, receive every event besides the log.
 	events event.Sink
@@ -83,7 +86,8 @@ func configFlags(c *config, raw *rawConfig) *envFlagSet {
 	s.String(&c.Audience, "audience", "ACCOUNTAPI_AUDIENCE", "", "required audience of JWKS-verified tokens")
 
 	s.section("MFA secrets (TOTP secrets and backup codes, sealed with AES-256-GCM; openssl rand -hex 32 makes a key)")
-	s.EnvOnly("ACCOUNTAPI_ENCRYPTION_KEYS", "comma-separated keys (64 hex digits each); the first seals, all open")
+	s.String(&c.EncryptionKeyFile, "encryption-key-file", "ACCOUNTAPI_ENCRYPTION_KEY_FILE", "", "file holding the key (64 hex digits); in development mode created when missing, by default <db>.key (accountapi.key with -postgres)")
+	s.EnvOnly("ACCOUNTAPI_ENCRYPTION_KEYS", "comma-separated keys (64 hex digits each) instead of a key file; the first seals, all open")
 
 	s.section("Messages (codes and notices)")
 	s.String(&c.Outbox, "outbox", "ACCOUNTAPI_OUTBOX", "", "append every message sent to this file as JSON lines")
@@ -125,13 +129,13 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("unexpected arguments %q (server -h lists the flags)", s.fs.Args())
 	}
 	if keys := getenv("ACCOUNTAPI_ENCRYPTION_KEYS"); keys != "" {
-		for i, k := range strings.Split(keys, ",") {
-			b, err := hex.DecodeString(strings.TrimSpace(k))
-			if err != nil || len(b) != 32 {
-				return c, fmt.Errorf("ACCOUNTAPI_ENCRYPTION_KEYS: key %d is not 64 hexadecimal digits", i+1)
-			}
-			c.EncryptionKeys = append(c.EncryptionKeys, b)
+		var err error
+		if c.EncryptionKeys, err = parseKeys(keys); err != nil {
+			return c, fmt.Errorf("ACCOUNTAPI_ENCRYPTION_KEYS: %w", err)
 		}
+	}
+	if len(c.EncryptionKeys) > 0 && c.EncryptionKeyFile != "" {
+		return c, errors.New("ACCOUNTAPI_ENCRYPTION_KEYS and -encryption-key-file (ACCOUNTAPI_ENCRYPTION_KEY_FILE) exclude each other")
 	}
 	if c.JWKSURL != "" && c.Issuer != "" {
 		return c, errors.New("-jwks-url and -issuer exclude each other")

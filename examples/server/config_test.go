@@ -42,6 +42,10 @@ func TestParseConfig(t *testing.T) {
 			SMTP: smtpConfig{Host: "mail.test", Port: 2525, Username: "u", Password: "p", From: "a@mail.test"}}},
 		{"smtp port flag wins over a bad environment", []string{"-smtp-port", "25"}, map[string]string{"ACCOUNTAPI_SMTP_PORT": "x"},
 			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 25}}},
+		{"encryption key file", []string{"-encryption-key-file", "k.key"}, nil,
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587}, EncryptionKeyFile: "k.key"}},
+		{"encryption key file from the environment", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEY_FILE": "/run/secrets/k"},
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587}, EncryptionKeyFile: "/run/secrets/k"}},
 		{"production", []string{"-jwks-url", "https://idp.test/jwks", "-audience", "https://api.test"}, nil,
 			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587},
 				JWKSURL: "https://idp.test/jwks", Audience: "https://api.test"}},
@@ -74,6 +78,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad smtp port", nil, map[string]string{"ACCOUNTAPI_SMTP_PORT": "x"}},
 		{"short encryption key", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": "abcd"}},
 		{"encryption keys that are not hex", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": strings.Repeat("zz", 32)}},
+		{"encryption keys and a key file", []string{"-encryption-key-file", "k.key"},
+			map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": strings.Repeat("ab", 32)}},
 		{"help", []string{"-h"}, nil},
 	}
 	for _, tt := range tests {

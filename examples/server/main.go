@@ -14,6 +14,13 @@
 // secret -dev-secret (ACCOUNTAPI_DEV_SECRET), made up and printed with a
 // ready admin token when empty.
 //
+// TOTP secrets and backup codes are sealed at rest with AES-256-GCM. In
+// production mode the keys must be given (ACCOUNTAPI_ENCRYPTION_KEYS, or a
+// file named by -encryption-key-file); in development mode a key is made up
+// and kept in a file beside the SQLite database (accountapi.db.key; with
+// PostgreSQL accountapi.key in the working directory), so that a restart
+// can open what it sealed (keys.go).
+//
 // TOTP, WebAuthn passkeys and backup codes are all enabled. In development
 // mode (no -jwks-url or -issuer) the mock social connector "mock-social" is
 // registered, with "mock-email" and "mock-sms" standing for the notifier's
