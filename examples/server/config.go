@@ -36,6 +36,10 @@ type config struct {
 	// EncryptionKeyFile names the file of the keys (-encryption-key-file);
 	// empty: the default of encryptionKeys.
 	EncryptionKeyFile string
+	// CORSOrigins are the origins (scheme://host[:port], lower case, no
+	// default port) allowed to call the API from browsers, or just "*" for
+	// any; empty: the same origin only.
+	CORSOrigins []string
 
 	// events, when set by run, receive every event besides the log.
 	events event.Sink
@@ -68,6 +72,7 @@ Every flag can also be set by its environment variable; a flag given wins.`
 type rawConfig struct {
 	synchronous string
 	webhooks    string
+	corsOrigins string
 }
 
 // configFlags defines the server's flags, bound to c and raw.
@@ -84,6 +89,9 @@ func configFlags(c *config, raw *rawConfig) *envFlagSet {
 	s.String(&c.JWKSURL, "jwks-url", "ACCOUNTAPI_JWKS_URL", "", "production mode: verify JWTs against this JWK Set")
 	s.String(&c.Issuer, "issuer", "ACCOUNTAPI_ISSUER", "", "production mode: verify JWTs against this OpenID issuer's keys")
 	s.String(&c.Audience, "audience", "ACCOUNTAPI_AUDIENCE", "", "required audience of JWKS-verified tokens")
+
+	s.section("Browsers")
+	s.String(&raw.corsOrigins, "cors-origins", "ACCOUNTAPI_CORS_ORIGINS", "", "comma-separated origins (scheme://host[:port]) allowed to call the API from browsers; * allows any; empty: same origin only")
 
 	s.section("MFA secrets (TOTP secrets and backup codes, sealed with AES-256-GCM; openssl rand -hex 32 makes a key)")
 	s.String(&c.EncryptionKeyFile, "encryption-key-file", "ACCOUNTAPI_ENCRYPTION_KEY_FILE", "", "file holding the key (64 hex digits); in development mode created when missing, by default <db>.key (accountapi.key with -postgres)")
@@ -157,6 +165,10 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.SMTP.Host != "" && c.SMTP.From == "" {
 		return c, errors.New("-smtp-host needs -smtp-from")
+	}
+	var err error
+	if c.CORSOrigins, err = parseOrigins(raw.corsOrigins); err != nil {
+		return c, fmt.Errorf("-cors-origins (ACCOUNTAPI_CORS_ORIGINS): %w", err)
 	}
 	return c, nil
 }

@@ -46,6 +46,11 @@ func TestParseConfig(t *testing.T) {
 			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587}, EncryptionKeyFile: "k.key"}},
 		{"encryption key file from the environment", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEY_FILE": "/run/secrets/k"},
 			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587}, EncryptionKeyFile: "/run/secrets/k"}},
+		{"cors origins", []string{"-cors-origins", "https://app.test, http://localhost:3000,,HTTPS://Admin.Test:443"}, nil,
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587},
+				CORSOrigins: []string{"https://app.test", "http://localhost:3000", "https://admin.test"}}},
+		{"cors any origin from the environment", nil, map[string]string{"ACCOUNTAPI_CORS_ORIGINS": "*"},
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587}, CORSOrigins: []string{"*"}}},
 		{"production", []string{"-jwks-url", "https://idp.test/jwks", "-audience", "https://api.test"}, nil,
 			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587},
 				JWKSURL: "https://idp.test/jwks", Audience: "https://api.test"}},
@@ -80,6 +85,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"encryption keys that are not hex", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": strings.Repeat("zz", 32)}},
 		{"encryption keys and a key file", []string{"-encryption-key-file", "k.key"},
 			map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": strings.Repeat("ab", 32)}},
+		{"cors origin with a path", []string{"-cors-origins", "https://app.test/"}, nil},
+		{"cors origin from the environment with a path", nil, map[string]string{"ACCOUNTAPI_CORS_ORIGINS": "https://app.test/x"}},
+		{"cors any origin and others", []string{"-cors-origins", "*,https://app.test"}, nil},
 		{"help", []string{"-h"}, nil},
 	}
 	for _, tt := range tests {

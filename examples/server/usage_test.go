@@ -66,6 +66,7 @@ func TestConfigUsage(t *testing.T) {
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^  -addr string +listen address \(env ACCOUNTAPI_ADDR, default "127\.0\.0\.1:8080"\)$`),
 		regexp.MustCompile(`(?m)^  -smtp-port int +SMTP server port \(env ACCOUNTAPI_SMTP_PORT, default 587\)$`),
+		regexp.MustCompile(`(?m)^  -cors-origins string +.* \(env ACCOUNTAPI_CORS_ORIGINS\)$`),
 		regexp.MustCompile(`(?m)^  -encryption-key-file string +.* \(env ACCOUNTAPI_ENCRYPTION_KEY_FILE\)$`),
 		regexp.MustCompile(`(?m)^  ACCOUNTAPI_ENCRYPTION_KEYS +.*\(environment only\)$`),
 		regexp.MustCompile(`(?m)^  server token `),
