@@ -35,6 +35,25 @@ func TestParseConfig(t *testing.T) {
 		{"flags win over the environment", []string{"-addr", "127.0.0.1:7", "-dev-secret", "f"},
 			map[string]string{"ACCOUNTAPI_ADDR": "127.0.0.1:9", "ACCOUNTAPI_DEV_SECRET": "e"},
 			config{Addr: "127.0.0.1:7", DB: "accountapi.db", DevSecret: "f", SMTP: smtpConfig{Port: 587}}},
+		{"smtp from the environment", nil, map[string]string{
+			"ACCOUNTAPI_SMTP_HOST": "mail.test", "ACCOUNTAPI_SMTP_PORT": "2525", "ACCOUNTAPI_SMTP_USERNAME": "u",
+			"ACCOUNTAPI_SMTP_PASSWORD": "p", "ACCOUNTAPI_SMTP_FROM": "a@mail.test",
+		}, config{Addr: "127.0.0.1:8080", DB: "accountapi.db",
+			SMTP: smtpConfig{Host: "mail.test", Port: 2525, Username: "u", Password: "p", From: "a@mail.test"}}},
+		{"smtp port flag wins over a bad environment", []string{"-smtp-port", "25"}, map[string]string{"ACCOUNTAPI_SMTP_PORT": "x"},
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 25}}},
+		{"encryption key file", []string{"-encryption-key-file", "k.key"}, nil,
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587}, EncryptionKeyFile: "k.key"}},
+		{"encryption key file from the environment", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEY_FILE": "/run/secrets/k"},
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587}, EncryptionKeyFile: "/run/secrets/k"}},
+		{"cors origins", []string{"-cors-origins", "https://app.test, http://localhost:3000,,HTTPS://Admin.Test:443"}, nil,
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587},
+				CORSOrigins: []string{"https://app.test", "http://localhost:3000", "https://admin.test"}}},
+		{"cors any origin from the environment", nil, map[string]string{"ACCOUNTAPI_CORS_ORIGINS": "*"},
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587}, CORSOrigins: []string{"*"}}},
+		{"production", []string{"-jwks-url", "https://idp.test/jwks", "-audience", "https://api.test"}, nil,
+			config{Addr: "127.0.0.1:8080", DB: "accountapi.db", SMTP: smtpConfig{Port: 587},
+				JWKSURL: "https://idp.test/jwks", Audience: "https://api.test"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +82,13 @@ func TestParseConfigErrors(t *testing.T) {
 		{"webhook without secret", []string{"-webhook-url", "https://a.test/hook"}, nil},
 		{"bad smtp port", nil, map[string]string{"ACCOUNTAPI_SMTP_PORT": "x"}},
 		{"short encryption key", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": "abcd"}},
+		{"encryption keys that are not hex", nil, map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": strings.Repeat("zz", 32)}},
+		{"encryption keys and a key file", []string{"-encryption-key-file", "k.key"},
+			map[string]string{"ACCOUNTAPI_ENCRYPTION_KEYS": strings.Repeat("ab", 32)}},
+		{"cors origin with a path", []string{"-cors-origins", "https://app.test/"}, nil},
+		{"cors origin from the environment with a path", nil, map[string]string{"ACCOUNTAPI_CORS_ORIGINS": "https://app.test/x"}},
+		{"cors any origin and others", []string{"-cors-origins", "*,https://app.test"}, nil},
+		{"help", []string{"-h"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,25 +5,21 @@
 //
 //	go run ./examples/server
 //
-// Every flag can also be set by an environment variable (the flag wins):
+// Every flag can also be set by an environment variable (the flag wins);
 //
-//	-addr        ACCOUNTAPI_ADDR          listen address (127.0.0.1:8080)
-//	-db          ACCOUNTAPI_DB            SQLite file (accountapi.db)
-//	-postgres    ACCOUNTAPI_POSTGRES_DSN  use PostgreSQL instead of SQLite
-//	-dev-secret  ACCOUNTAPI_DEV_SECRET    HS256 secret bearer JWTs are verified with;
-//	                                      when empty a random one is made and printed
-//	                                      with a ready admin token
-//	-jwks-url    ACCOUNTAPI_JWKS_URL      verify JWTs against this JWK Set instead
-//	-issuer      ACCOUNTAPI_ISSUER        … or against the issuer's discovery document
-//	-audience    ACCOUNTAPI_AUDIENCE      required audience of JWKS-verified tokens
-//	-outbox      ACCOUNTAPI_OUTBOX        append every message sent as a JSON line
-//	-connectors  ACCOUNTAPI_CONNECTORS    JSON file of OpenID Connect and OAuth 2.0
-//	                                      social connectors (see connectors.go)
-//	-smtp-host, -smtp-port, -smtp-username, -smtp-password, -smtp-from
-//	             ACCOUNTAPI_SMTP_*        send email for real
-//	             ACCOUNTAPI_ENCRYPTION_KEYS  comma-separated 32-byte keys (hex) that seal
-//	                                      TOTP secrets and backup codes at rest; the
-//	                                      first seals, all open
+//	go run ./examples/server -h
+//
+// lists them all, with their defaults. Without -jwks-url or -issuer the
+// server runs in development mode: bearer JWTs are verified with the HS256
+// secret -dev-secret (ACCOUNTAPI_DEV_SECRET), made up and printed with a
+// ready admin token when empty.
+//
+// TOTP secrets and backup codes are sealed at rest with AES-256-GCM. In
+// production mode the keys must be given (ACCOUNTAPI_ENCRYPTION_KEYS, or a
+// file named by -encryption-key-file); in development mode a key is made up
+// and kept in a file beside the SQLite database (accountapi.db.key; with
+// PostgreSQL accountapi.key in the working directory), so that a restart
+// can open what it sealed (keys.go).
 //
 // TOTP, WebAuthn passkeys and backup codes are all enabled. In development
 // mode (no -jwks-url or -issuer) the mock social connector "mock-social" is
@@ -43,6 +39,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -52,13 +50,22 @@ import (
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "token" {
-		if err := tokenCommand(os.Args[2:], os.Getenv, os.Stdout); err != nil {
+		err := tokenCommand(os.Args[2:], os.Getenv, os.Stdout)
+		if errors.Is(err, flag.ErrHelp) {
+			tokenUsage(os.Stdout)
+			return
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
 		return
 	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		configUsage(os.Stdout)
+		return
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -33,25 +33,60 @@ func mintDevToken(secret, sub, scope string, ttl time.Duration) (string, error) 
 // everything the Account API reads.
 const DefaultUserScope = "openid profile email phone address custom_data identities"
 
+// tokenHeader heads the usage of `server token`.
+const tokenHeader = `server token prints a development access token: an HS256 JWT with claims sub,
+scope and exp, signed with the development secret of a server started in
+development mode (its -dev-secret, ACCOUNTAPI_DEV_SECRET). Management routes
+need -scope all.
+
+Usage:
+  server token -sub <user id> [-scope "openid profile email"] [-ttl 1h] [-secret s]
+
+Every flag can also be set by its environment variable; a flag given wins.`
+
+// tokenOptions are the flags of `server token`.
+type tokenOptions struct {
+	Secret, Sub, Scope string
+	TTL                time.Duration
+}
+
+// tokenFlags defines the flags of `server token`, bound to o.
+func tokenFlags(o *tokenOptions) *envFlagSet {
+	s := newEnvFlagSet("token", tokenHeader)
+	s.String(&o.Sub, "sub", "ACCOUNTAPI_TOKEN_SUB", "", "user id (the token's subject); required")
+	s.String(&o.Scope, "scope", "ACCOUNTAPI_TOKEN_SCOPE", DefaultUserScope, "space-separated scopes")
+	s.Duration(&o.TTL, "ttl", "ACCOUNTAPI_TOKEN_TTL", time.Hour, "lifetime")
+	s.String(&o.Secret, "secret", "ACCOUNTAPI_DEV_SECRET", "", "HS256 secret: the server's development secret; required")
+	return s
+}
+
+// tokenUsage writes the usage of `server token`: what `server token -h`
+// prints.
+func tokenUsage(w io.Writer) {
+	tokenFlags(new(tokenOptions)).usage(w)
+}
+
 // tokenCommand implements `server token`: it prints a development access
-// token signed with the development secret.
+// token signed with the development secret. For -h it returns
+// flag.ErrHelp, after which main prints tokenUsage.
 func tokenCommand(args []string, getenv func(string) string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	secret := fs.String("secret", getenv("ACCOUNTAPI_DEV_SECRET"), "HS256 secret (ACCOUNTAPI_DEV_SECRET)")
-	sub := fs.String("sub", "", "user id (the token's subject)")
-	scope := fs.String("scope", DefaultUserScope, "space-separated scopes")
-	ttl := fs.Duration("ttl", time.Hour, "lifetime")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w\nusage: server token -sub <user id> [-scope s] [-ttl 1h] [-secret s]", err)
+	var o tokenOptions
+	s := tokenFlags(&o)
+	if err := s.parse(args, getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("token: %w (server token -h lists the flags)", err)
 	}
 	switch {
-	case *secret == "":
+	case s.fs.NArg() > 0:
+		return fmt.Errorf("token: unexpected arguments %q (server token -h lists the flags)", s.fs.Args())
+	case o.Secret == "":
 		return errors.New("token: set ACCOUNTAPI_DEV_SECRET (or -secret) to the server's development secret")
-	case *sub == "":
+	case o.Sub == "":
 		return errors.New("token: -sub is required")
 	}
-	tok, err := mintDevToken(*secret, *sub, *scope, *ttl)
+	tok, err := mintDevToken(o.Secret, o.Sub, o.Scope, o.TTL)
 	if err != nil {
 		return err
 	}
