@@ -10,12 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/bearer"
 	"github.com/accountapi/accountapi/notify"
-	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
-	"github.com/accountapi/accountapi/verification"
 )
 
 // web holds the account page: plain HTML, CSS and JavaScript, served as
@@ -26,12 +23,12 @@ import (
 //go:embed web
 var web embed.FS
 
-// withAccountPage returns the example server's handler: newHandler's API
-// routes, the account page at / and its files under /static/, and in
-// development mode the development routes of devsignin.go. In development
-// it also gives newHandler's services a notifier that keeps the messages
-// sent for the page's development panel, which is why it wraps newHandler
-// rather than being mounted inside it.
+// withAccountPage returns the example server's handler: the API newAPI
+// builds, GET /healthz, the account page at / and its files under /static/,
+// and in development mode the development routes of devsignin.go. In
+// development it also gives newAPI a notifier that keeps the messages sent
+// for the page's development panel, which is why it builds the API rather
+// than being given one.
 func withAccountPage(st store.Store, cfg config, auth bearer.Authenticator, n notify.Notifier, log *slog.Logger) (http.Handler, error) {
 	files, err := fs.Sub(web, "web")
 	if err != nil {
@@ -51,11 +48,11 @@ func withAccountPage(st store.Store, cfg config, auth bearer.Authenticator, n no
 	})))
 
 	if cfg.production() {
-		api, err := newHandler(st, cfg, auth, n, log)
+		api, err := newAPI(st, cfg, auth, n, log)
 		if err != nil {
 			return nil, err
 		}
-		mux.Handle("/", api)
+		mux.Handle("/", withHealth(api.Handler()))
 		return mux, nil
 	}
 
@@ -77,30 +74,18 @@ func withAccountPage(st store.Store, cfg config, auth bearer.Authenticator, n no
 		auth = eitherAuthenticator{auth, own}
 	}
 	rec := &recorder{next: n, now: time.Now}
-	api, err := newHandler(st, cfg, auth, rec, log)
+	api, err := newAPI(st, cfg, auth, rec, log)
 	if err != nil {
 		return nil, err
 	}
-	// The sign-in checks passwords with a hasher of the same configuration
-	// as newHandler's, and reports failures to a sentinel over the same
-	// store and policy: lockout counts live in the store, so they are
-	// shared with POST /api/verifications/password.
-	hasher, err := password.New(password.Config{})
-	if err != nil {
-		return nil, err
-	}
-	settings, err := account.NewSettings(account.SettingsConfig{Store: st, Policies: devPolicies()})
-	if err != nil {
-		return nil, err
-	}
-	sentinel, err := verification.NewSentinel(verification.SentinelConfig{Store: st, Policy: settings.LockoutPolicy})
-	if err != nil {
-		return nil, err
-	}
+	// The sign-in checks passwords with the API's hasher and reports
+	// failures to its lockout sentinel: lockout counts live in the store,
+	// so they are shared with POST /api/verifications/password.
+	hasher, sentinel := api.Hasher(), api.Verification().Sentinel()
 	mux.Handle("POST /dev/sign-in", &devSignIn{users: st, hasher: hasher, sentinel: sentinel, secret: secret, log: log})
 	mux.Handle("GET /dev/outbox", &devOutbox{rec: rec, auth: auth, log: log})
 	mux.Handle("GET /dev/config", &devConfig{settings: st, log: log})
-	mux.Handle("/", api)
+	mux.Handle("/", withHealth(api.Handler()))
 	return mux, nil
 }
 

@@ -162,7 +162,11 @@ func TestDevOutbox(t *testing.T) {
 // TestProductionHasNoDevRoutes checks that with a real identity provider
 // the page is served and the development routes are not.
 func TestProductionHasNoDevRoutes(t *testing.T) {
-	base, _ := startServer(t, config{JWKSURL: "https://idp.example.invalid/.well-known/jwks.json"})
+	base, _ := startServer(t, config{
+		JWKSURL: "https://idp.example.invalid/.well-known/jwks.json",
+		// Production mode requires the key that seals MFA secrets.
+		EncryptionKeys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")},
+	})
 	for _, path := range []string{"/dev/config", "/dev/outbox"} {
 		if resp, err := http.Get(base + path); err != nil || resp.StatusCode != 404 {
 			t.Errorf("GET %s in production: %v %v", path, resp.Status, err)

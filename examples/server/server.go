@@ -12,13 +12,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/bearer"
 	"github.com/accountapi/accountapi/event"
-	"github.com/accountapi/accountapi/httpadapter"
-	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/notify"
-	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
 	"github.com/accountapi/accountapi/store/postgres"
 	"github.com/accountapi/accountapi/store/sqlite"
@@ -42,7 +40,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrating the store: %w", err)
 	}
-	if err := seedSettings(ctx, st); err != nil {
+	// MFA secrets are sealed: with the keys given, or in development mode
+	// with a key kept in a file beside the database.
+	if cfg.EncryptionKeys, err = encryptionKeys(cfg, stdout); err != nil {
 		return err
 	}
 
@@ -72,7 +72,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 	// Expired verification records, send counters and lockout failures are
 	// deleted every few minutes while the server runs.
 	cfg.expire = func(v *verification.Service) { go deleteExpired(ctx, v, expireEvery, log) }
-	h, err := withAccountPage(st, cfg, auth, notifier, log) // newHandler, plus the page at / (page.go)
+	h, err := withAccountPage(st, cfg, auth, notifier, log) // newAPI's handler, plus the page at / (page.go)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func openStore(ctx context.Context, cfg config) (backend, error) {
 // devSettings are the account-center settings of a new database: enabled,
 // every field editable (self-service deletion included, which the library
 // leaves Off by default), so the first curl works. PATCH /api/account-center
-// changes them.
+// stores others.
 func devSettings() store.AccountCenter {
 	return store.AccountCenter{
 		Enabled: true,
@@ -194,17 +194,6 @@ func devSettings() store.AccountCenter {
 		},
 		WebAuthnRelatedOrigins: []string{},
 	}
-}
-
-// seedSettings stores devSettings on a database that has no settings yet.
-func seedSettings(ctx context.Context, st store.Settings) error {
-	_, err := st.GetAccountCenter(ctx)
-	if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	ac := devSettings()
-	ac.UpdatedAt = time.Now()
-	return st.SaveAccountCenter(ctx, &ac)
 }
 
 // authenticator verifies bearer tokens: against a real identity provider's
@@ -271,8 +260,10 @@ func webhooks(cfg config, log *slog.Logger) (*event.Webhook, error) {
 	return event.NewWebhook(event.WebhookConfig{Endpoints: eps, Secret: []byte(cfg.WebhookSecret), Logger: log})
 }
 
-// newHandler wires the use cases and the HTTP handlers over st.
-func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.Notifier, log *slog.Logger) (http.Handler, error) {
+// newAPI builds the library over st with accountapi.New: the example's
+// policies and account center, its notifier, connectors, events and a
+// logging session revoker.
+func newAPI(st store.Store, cfg config, auth bearer.Authenticator, n notify.Notifier, log *slog.Logger) (*accountapi.API, error) {
 	var events event.Sink = event.Slog{Logger: log}
 	if cfg.events != nil {
 		logged, also := events, cfg.events
@@ -280,14 +271,6 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 			logged.Emit(ctx, e)
 			also.Emit(ctx, e)
 		})
-	}
-	hasher, err := password.New(password.Config{})
-	if err != nil {
-		return nil, err
-	}
-	settings, err := account.NewSettings(account.SettingsConfig{Store: st, Policies: devPolicies()})
-	if err != nil {
-		return nil, err
 	}
 	set, err := connectors(cfg)
 	if err != nil {
@@ -300,62 +283,40 @@ func newHandler(st store.Store, cfg config, auth bearer.Authenticator, n notify.
 		log.InfoContext(ctx, "revoke the user's sessions and tokens", slog.String("userId", userID), slog.String("reason", string(reason)))
 		return nil
 	})
-	// Every service sends its security notices (a changed email to the old
-	// address, a new password, an MFA factor, a linked identity) through the
-	// notifier that sends the codes; account.Notices would turn some off.
-	acct, err := account.New(account.Config{
-		Store: st, Settings: settings, Hasher: hasher, Events: events, Connectors: set,
-		Notifier: n, Revoker: revoker, Logger: log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	admin, err := account.NewAdmin(account.AdminConfig{
-		Store: st, Hasher: hasher, Events: events, Connectors: set, Revoker: revoker, Notifier: n, Logger: log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	mfaAdmin, err := mfa.NewAdmin(mfa.AdminConfig{
-		Store: st, Events: events, EncryptionKeys: cfg.EncryptionKeys, Notifier: n, Logger: log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	verif, err := verification.New(verification.Config{
-		Store: st, Hasher: hasher, Settings: settings, Notifier: n, Events: events, Connectors: set,
+	center := devSettings()
+	api, err := accountapi.New(accountapi.Config{
+		Store:          st,
+		Authenticator:  auth,
+		FirstParty:     accountapi.AllClientsFirstParty, // the example knows no third-party applications
+		EncryptionKeys: cfg.EncryptionKeys,
+		AccountCenter:  &center,
+		Policies:       devPolicies(),
+		// Every service sends its security notices (a changed email to the
+		// old address, a new password, an MFA factor, a linked identity)
+		// through the notifier that sends the codes.
+		Notifier:       n,
+		Connectors:     set,
+		Events:         events,
+		Revoker:        revoker,
+		AllowedOrigins: cfg.CORSOrigins,
+		Logger:         log,
 	})
 	if err != nil {
 		return nil, err
 	}
 	if cfg.expire != nil {
-		cfg.expire(verif)
+		cfg.expire(api.Verification())
 	}
-	mfaSvc, err := mfa.New(mfa.Config{
-		Store: st, Settings: settings, Events: events, Sentinel: verif.Sentinel(),
-		EncryptionKeys: cfg.EncryptionKeys, Notifier: n, Logger: log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	accountHandler, err := httpadapter.NewAccountHandler(httpadapter.AccountConfig{
-		Authenticator: auth, Account: acct, Verification: verif, MFA: mfaSvc, Logger: log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	managementHandler, err := httpadapter.NewManagementHandler(httpadapter.ManagementConfig{
-		Authenticator: auth, Admin: admin, MFA: mfaAdmin, Settings: settings, Logger: log,
-	})
-	if err != nil {
-		return nil, err
-	}
+	return api, nil
+}
+
+// withHealth adds GET /healthz to the API's handler.
+func withHealth(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	accountHandler.Mount(mux, "")
-	managementHandler.Mount(mux, "")
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
-	return mux, nil
+	mux.Handle("/", api)
+	return mux
 }

@@ -65,6 +65,7 @@ func startServer(t *testing.T, cfg config) (base, outbox string) {
 		}
 		select {
 		case err := <-done:
+			done <- err // for the cleanup, which waits for it
 			t.Fatalf("the server stopped: %v\n%s", err, out.String())
 		default:
 		}
