@@ -93,9 +93,10 @@ func (h *AccountHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.rt.serve(w, r)
 }
 
-// cors applies Logto's CORS policy for the user routes (§0.1): any origin may
-// call them (bearer tokens, not cookies, authenticate), and every header is
-// exposed. It answers preflight requests itself and reports whether it did.
+// cors applies Logto's CORS policy for the user routes (docs/compatibility.md,
+// "CORS"): any origin may call them (bearer tokens, not cookies,
+// authenticate), and every header is exposed. It answers preflight requests
+// itself and reports whether it did.
 func cors(w http.ResponseWriter, r *http.Request) bool {
 	h := w.Header()
 	origin := r.Header.Get("Origin")
@@ -125,8 +126,9 @@ func cors(w http.ResponseWriter, r *http.Request) bool {
 type userHandler func(w http.ResponseWriter, r *http.Request, c account.Caller) error
 
 // handle registers fn for pattern behind the user router's middleware, in
-// Logto's order (§0.1): bearer authentication, the openid scope, the
-// account-center gate; then the route decodes and validates its body.
+// Logto's order (docs/compatibility.md, "Request pipeline"): bearer
+// authentication, the openid scope, the account-center gate; then the route
+// decodes and validates its body.
 func (h *AccountHandler) handle(pattern string, fn userHandler) {
 	h.rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.authorize(r)
