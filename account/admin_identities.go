@@ -14,9 +14,9 @@ import (
 )
 
 // Identity applies GET /api/users/{userId}/identities/{target}
-// (reference/logto-contract.md §8): the user's social identity for target,
-// or 404 user.identity_not_exist. The library stores no provider tokens, so
-// there is never a token secret to add.
+// (docs/compatibility.md, "Management API routes"): the user's social identity
+// for target, or 404 user.identity_not_exist. The library stores no provider
+// tokens, so there is never a token secret to add.
 func (a *Admin) Identity(ctx context.Context, id, target string) (store.Identity, error) {
 	u, err := a.GetUser(ctx, id)
 	if err != nil {
@@ -29,15 +29,15 @@ func (a *Admin) Identity(ctx context.Context, id, target string) (store.Identity
 	return ident, nil
 }
 
-// PutIdentity applies PUT /api/users/{userId}/identities/{target} (§8): it
-// links ident to the user under target, replacing the user's identity for
-// target if it has one, and returns all the user's identities and whether
-// the target is new (the route answers 201 then, 200 for a replacement).
-// Another user's identity (same target and social user id) is 422
-// user.identity_already_in_use; the store's unique index settles races.
-// No connector is involved: the administrator vouches for the identity.
-// Linking a social user the user did not have under target sends
-// notify.NoticeIdentityLinked to the user's email address.
+// PutIdentity applies PUT /api/users/{userId}/identities/{target}
+// (docs/compatibility.md, "Management API routes"): it links ident to the user
+// under target, replacing the user's identity for target if it has one, and
+// returns all the user's identities and whether the target is new (the route
+// answers 201 then, 200 for a replacement). Another user's identity (same
+// target and social user id) is 422 user.identity_already_in_use; the store's
+// unique index settles races. No connector is involved: the administrator
+// vouches for the identity. Linking a social user the user did not have under
+// target sends notify.NoticeIdentityLinked to the user's email address.
 func (a *Admin) PutIdentity(ctx context.Context, id, target string, ident store.Identity) (identities map[string]store.Identity, created bool, err error) {
 	var linked bool
 	u, err := a.updateUser(ctx, id, func(ctx context.Context, tx store.Store, u *store.User) error {
@@ -60,16 +60,16 @@ func (a *Admin) noticeLinked(ctx context.Context, u *store.User, target string) 
 	a.notices.ToUser(ctx, u, notice.From{}, notify.NoticeIdentityLinked, notify.Notice{At: u.UpdatedAt, Target: target})
 }
 
-// LinkSocialIdentity applies POST /api/users/{userId}/identities (§8): it
-// gives connectorData, the provider's answer to an authorization request the
-// host made (see [Admin.AuthorizationURI]), to the social connector
-// connectorID without a session, and links the social user it returns to the
-// user, replacing an identity the user has for the connector's target. It
-// returns all the user's identities (a social user new to the user sends
-// notify.NoticeIdentityLinked to their email address). In order: 404
-// entity.not_found for a
-// missing user or an unknown connector, 422 session.invalid_connector_id for
-// an email or SMS connector, the connector's errors ([ConnectorError]), 422
+// LinkSocialIdentity applies POST /api/users/{userId}/identities
+// (docs/compatibility.md, "Management API routes"): it gives connectorData,
+// the provider's answer to an authorization request the host made (see
+// [Admin.AuthorizationURI]), to the social connector connectorID without a
+// session, and links the social user it returns to the user, replacing an
+// identity the user has for the connector's target. It returns all the user's
+// identities (a social user new to the user sends notify.NoticeIdentityLinked
+// to their email address). In order: 404 entity.not_found for a missing user
+// or an unknown connector, 422 session.invalid_connector_id for an email or
+// SMS connector, the connector's errors ([ConnectorError]), 422
 // user.identity_already_in_use when another user has the social identity.
 //
 // Connectors that must check the callback against state kept from the
@@ -145,10 +145,11 @@ func linkIdentity(ctx context.Context, tx store.Store, u *store.User, target str
 }
 
 // RemoveIdentity applies DELETE /api/users/{userId}/identities/{target}
-// (§8): it unlinks the user's identity for target (404
-// user.identity_not_exist if there is none) and returns the updated user.
-// Unlike the Account API it lets the user end up without any identifier.
-// The user's email address is sent notify.NoticeIdentityUnlinked.
+// (docs/compatibility.md, "Management API routes"): it unlinks the user's
+// identity for target (404 user.identity_not_exist if there is none) and
+// returns the updated user. Unlike the Account API it lets the user end up
+// without any identifier. The user's email address is sent
+// notify.NoticeIdentityUnlinked.
 func (a *Admin) RemoveIdentity(ctx context.Context, id, target string) (*store.User, error) {
 	u, err := a.updateUser(ctx, id, func(ctx context.Context, tx store.Store, u *store.User) error {
 		if _, ok := u.Identities[target]; !ok {
@@ -171,12 +172,14 @@ func (a *Admin) RemoveIdentity(ctx context.Context, id, target string) (*store.U
 	return u, nil
 }
 
-// AuthorizationURI applies POST /api/connectors/{connectorId}/authorization-uri
-// (§8, Logto's connector routes): the URI to send a user to so that the
-// provider of the social connector connectorID authenticates them and
-// redirects to redirectURI with state. In order: 400 session.insufficient_info
-// when state or redirectURI is empty, 404 entity.not_found for an unknown
-// connector, 400 connector.unexpected_type for an email or SMS connector.
+// AuthorizationURI applies POST
+// /api/connectors/{connectorId}/authorization-uri (docs/compatibility.md,
+// "Management API routes"; in Logto, one of the connector routes): the URI to
+// send a user to so that the provider of the social connector connectorID
+// authenticates them and redirects to redirectURI with state. In order: 400
+// session.insufficient_info when state or redirectURI is empty, 404
+// entity.not_found for an unknown connector, 400 connector.unexpected_type for
+// an email or SMS connector.
 //
 // Nothing is stored: the connector's session is dropped, as Logto passes no
 // session storage here, so the host must keep and check state itself, and

@@ -11,15 +11,15 @@ import (
 )
 
 // VerifyPassword applies POST /api/users/{userId}/password/verify
-// (reference/logto-contract.md §8): nil when pw is the user's password, 422
-// session.invalid_credentials when it is not or the user has none, 404
-// entity.not_found without such a user, 400 guard.invalid_input for an empty
-// pw.
+// (docs/compatibility.md, "Management API routes"): nil when pw is the user's
+// password, 422 session.invalid_credentials when it is not or the user has
+// none, 404 entity.not_found without such a user, 400 guard.invalid_input for
+// an empty pw.
 //
 // A user without a password, or with a digest the hasher cannot check, costs
-// the same Argon2id computation as a wrong password (DESIGN.md, hardening 2),
-// so the answer's timing does not tell the two apart. A digest
-// imported in another format, or with other parameters, is re-hashed to
+// the same Argon2id computation as a wrong password (docs/compatibility.md,
+// "Password hashing"), so the answer's timing does not tell the two apart. A
+// digest imported in another format, or with other parameters, is re-hashed to
 // Argon2id after it verifies, as the Verification API does. As in Logto the
 // check counts no failures (the lockout sentinel guards end users' own
 // attempts; this route is the administrator's) and ignores suspension.
@@ -97,8 +97,9 @@ func (a *Admin) rehash(ctx context.Context, u *store.User, pw string) error {
 	return nil
 }
 
-// SetPassword applies PATCH /api/users/{userId}/password (§8): it sets the
-// user's password, hashed with Argon2id, with no password policy (as Logto's
+// SetPassword applies PATCH /api/users/{userId}/password
+// (docs/compatibility.md, "Management API routes"): it sets the user's
+// password, hashed with Argon2id, with no password policy (as Logto's
 // Management API), marks it not expired and returns the updated user. 400
 // guard.invalid_input for an empty password.
 //
@@ -139,7 +140,8 @@ func (a *Admin) SetPassword(ctx context.Context, id, pw string) (*store.User, er
 	return u, nil
 }
 
-// HasPassword applies GET /api/users/{userId}/has-password (§8).
+// HasPassword applies GET /api/users/{userId}/has-password
+// (docs/compatibility.md, "Management API routes").
 func (a *Admin) HasPassword(ctx context.Context, id string) (bool, error) {
 	u, err := a.GetUser(ctx, id)
 	if err != nil {

@@ -22,10 +22,11 @@ const (
 	maxTokenNameLength = 256
 )
 
-// PersonalAccessToken is a user's personal access token as the Management
-// API shows it. Value is the token itself, set only in the answer to
+// PersonalAccessToken is a user's personal access token as the Management API
+// shows it. Value is the token itself, set only in the answer to
 // [Admin.CreatePersonalAccessToken]: the store keeps only its SHA-256
-// (DESIGN.md, hardening 9), so it cannot be shown again.
+// (docs/compatibility.md, "Personal access tokens are stored hashed"), so it
+// cannot be shown again.
 type PersonalAccessToken struct {
 	UserID    string
 	Name      string
@@ -52,11 +53,11 @@ func checkTokenName(member, name string) error {
 }
 
 // CreatePersonalAccessToken applies POST
-// /api/users/{userId}/personal-access-tokens (reference/logto-contract.md
-// §8): a new token named name for the user, expiring at expiresAt (the zero
-// time: never). In order: 400 guard.invalid_input for a name that is empty
-// or longer than 256 characters, 400 request.invalid_input for an expiry not
-// in the future, 404 entity.not_found without the user, 422
+// /api/users/{userId}/personal-access-tokens (docs/compatibility.md,
+// "Management API routes"): a new token named name for the user, expiring at
+// expiresAt (the zero time: never). In order: 400 guard.invalid_input for a
+// name that is empty or longer than 256 characters, 400 request.invalid_input
+// for an expiry not in the future, 404 entity.not_found without the user, 422
 // user.personal_access_token_name_exists when the user has a token of that
 // name (of concurrent creates with one name exactly one succeeds).
 //
@@ -106,9 +107,9 @@ func tokenOf(t store.PersonalAccessToken) PersonalAccessToken {
 }
 
 // PersonalAccessTokens applies GET /api/users/{userId}/personal-access-tokens
-// (§8): the user's tokens, oldest first, expired ones included, without their
-// values (Logto lists the values; this library cannot, see
-// [PersonalAccessToken]).
+// (docs/compatibility.md, "Management API routes"): the user's tokens, oldest
+// first, expired ones included, without their values (Logto lists the values;
+// this library cannot, see [PersonalAccessToken]).
 func (a *Admin) PersonalAccessTokens(ctx context.Context, userID string) ([]PersonalAccessToken, error) {
 	if _, err := a.GetUser(ctx, userID); err != nil {
 		return nil, err
@@ -126,11 +127,11 @@ func (a *Admin) PersonalAccessTokens(ctx context.Context, userID string) ([]Pers
 
 // RenamePersonalAccessToken applies PATCH
 // /api/users/{userId}/personal-access-tokens (body {name, currentName}) and
-// the legacy PATCH …/personal-access-tokens/{name} (§8): it renames the
-// user's token currentName to name and returns it (without its value).
-// Renaming a token to its own name changes nothing and succeeds (Logto's
-// PATCH without currentName does exactly that). In order: 400
-// guard.invalid_input for a name that is empty or too long, 404
+// the legacy PATCH …/personal-access-tokens/{name} (docs/compatibility.md,
+// "Management API routes"): it renames the user's token currentName to name
+// and returns it (without its value). Renaming a token to its own name changes
+// nothing and succeeds (Logto's PATCH without currentName does exactly that).
+// In order: 400 guard.invalid_input for a name that is empty or too long, 404
 // entity.not_found without the user, 404 entity.not_exists without a token
 // currentName, 422 user.personal_access_token_name_exists when another token
 // of the user has the name.
@@ -173,8 +174,9 @@ func (a *Admin) RenamePersonalAccessToken(ctx context.Context, userID, currentNa
 
 // DeletePersonalAccessToken applies POST
 // /api/users/{userId}/personal-access-tokens/delete (body {name}) and the
-// legacy DELETE …/personal-access-tokens/{name} (§8): 404 entity.not_found
-// without the user or without a token of that name.
+// legacy DELETE …/personal-access-tokens/{name} (docs/compatibility.md,
+// "Management API routes"): 404 entity.not_found without the user or without a
+// token of that name.
 func (a *Admin) DeletePersonalAccessToken(ctx context.Context, userID, name string) error {
 	if _, err := a.GetUser(ctx, userID); err != nil {
 		return err

@@ -12,9 +12,9 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// UserPatch is the body of PATCH /api/users/{userId}
-// (reference/logto-contract.md §8). A member that is not Set is left alone.
-// For Username, PrimaryEmail, PrimaryPhone, Name and Avatar, null and "" both
+// UserPatch is the body of PATCH /api/users/{userId} (docs/compatibility.md,
+// "Management API routes"). A member that is not Set is left alone. For
+// Username, PrimaryEmail, PrimaryPhone, Name and Avatar, null and "" both
 // clear the member. CustomData and Profile replace the stored objects
 // wholesale (Logto's "replace" mode); use [Admin.UpdateCustomData] and
 // [Admin.UpdateProfile] to merge.
@@ -57,14 +57,15 @@ func (p UserPatch) empty() bool {
 		!p.Avatar.Set && !p.CustomData.Set && !p.Profile.Set
 }
 
-// UpdateUser applies PATCH /api/users/{userId} (reference/logto-contract.md
-// §8) and returns the updated user. In Logto's order: the body's formats (400
-// guard.invalid_input), the user (404 entity.not_found), identifiers another
-// user has (422 user.username_already_in_use, user.email_already_in_use —
-// case-insensitively — and user.phone_already_in_use — compared as
-// normalised numbers), a phone number that does not parse (422
-// user.invalid_phone), an empty patch (422 entity.invalid_input) and overlong
-// values (422 entity.value_too_long). Phone numbers are stored normalised.
+// UpdateUser applies PATCH /api/users/{userId} (docs/compatibility.md,
+// "Management API routes") and returns the updated user. In Logto's order: the
+// body's formats (400 guard.invalid_input), the user (404 entity.not_found),
+// identifiers another user has (422 user.username_already_in_use,
+// user.email_already_in_use — case-insensitively — and
+// user.phone_already_in_use — compared as normalised numbers), a phone number
+// that does not parse (422 user.invalid_phone), an empty patch (422
+// entity.invalid_input) and overlong values (422 entity.value_too_long). Phone
+// numbers are stored normalised.
 //
 // As in Logto's Management API there is no username policy and no rule that
 // the user keep an identifier: an administrator may clear them all. The
@@ -179,9 +180,10 @@ func checkUserLengths(u *store.User) error {
 	return nil
 }
 
-// UpdateProfile applies PATCH /api/users/{userId}/profile (§8): a shallow
-// merge of p's claims into the user's profile (a sent address replaces the
-// stored one), and returns the whole profile.
+// UpdateProfile applies PATCH /api/users/{userId}/profile
+// (docs/compatibility.md, "Management API routes"): a shallow merge of p's
+// claims into the user's profile (a sent address replaces the stored one), and
+// returns the whole profile.
 func (a *Admin) UpdateProfile(ctx context.Context, id string, p store.Profile) (store.Profile, error) {
 	u, err := a.updateUser(ctx, id, func(_ context.Context, _ store.Store, u *store.User) error {
 		u.Profile = mergeProfile(u.Profile, p)
@@ -193,8 +195,9 @@ func (a *Admin) UpdateProfile(ctx context.Context, id string, p store.Profile) (
 	return u.Profile, nil
 }
 
-// CustomData applies GET /api/users/{userId}/custom-data (§8): the user's
-// customData object ({} when it has none).
+// CustomData applies GET /api/users/{userId}/custom-data
+// (docs/compatibility.md, "Management API routes"): the user's customData
+// object ({} when it has none).
 func (a *Admin) CustomData(ctx context.Context, id string) (map[string]any, error) {
 	u, err := a.GetUser(ctx, id)
 	if err != nil {
@@ -203,11 +206,11 @@ func (a *Admin) CustomData(ctx context.Context, id string) (map[string]any, erro
 	return Snapshot(u).CustomData, nil
 }
 
-// UpdateCustomData applies PATCH /api/users/{userId}/custom-data (§8): a
-// shallow merge of data's members into the user's customData (Logto's
-// default "merge" mode: a sent member replaces the stored member of that
-// name, the others stay), and returns the merged object. data must not be
-// nil (400 guard.invalid_input).
+// UpdateCustomData applies PATCH /api/users/{userId}/custom-data
+// (docs/compatibility.md, "Management API routes"): a shallow merge of data's
+// members into the user's customData (Logto's default "merge" mode: a sent
+// member replaces the stored member of that name, the others stay), and
+// returns the merged object. data must not be nil (400 guard.invalid_input).
 func (a *Admin) UpdateCustomData(ctx context.Context, id string, data map[string]any) (map[string]any, error) {
 	if data == nil {
 		return nil, invalidBody("customData: expected object")
@@ -227,9 +230,10 @@ func (a *Admin) UpdateCustomData(ctx context.Context, id string, data map[string
 	return Snapshot(u).CustomData, nil
 }
 
-// SetSuspended applies PATCH /api/users/{userId}/is-suspended (§8) and
-// returns the updated user. From then on the Account API refuses the user's
-// tokens with 401 user.suspended ([Service.CheckActive]).
+// SetSuspended applies PATCH /api/users/{userId}/is-suspended
+// (docs/compatibility.md, "Management API routes") and returns the updated
+// user. From then on the Account API refuses the user's tokens with 401
+// user.suspended ([Service.CheckActive]).
 //
 // When suspended is true, the configured [SessionRevoker] is called with
 // [RevokeSuspended] after the change commits, even if the user was already
@@ -254,12 +258,12 @@ func (a *Admin) SetSuspended(ctx context.Context, id string, suspended bool) (*s
 	return u, nil
 }
 
-// DeleteUser applies DELETE /api/users/{userId} (§8): it deletes the user and
-// everything that belongs to it (identities, MFA factors, personal access
-// tokens, verification records), and emits User.Deleted with the user's data
-// as it was. actorID is the user the management token was issued to; a token
-// may not delete its own user (400 user.cannot_delete_self, checked first,
-// as in Logto).
+// DeleteUser applies DELETE /api/users/{userId} (docs/compatibility.md,
+// "Management API routes"): it deletes the user and everything that belongs to
+// it (identities, MFA factors, personal access tokens, verification records),
+// and emits User.Deleted with the user's data as it was. actorID is the user
+// the management token was issued to; a token may not delete its own user (400
+// user.cannot_delete_self, checked first, as in Logto).
 //
 // The configured [SessionRevoker] is then called with [RevokeDeleted], as a
 // best effort: the user is gone whatever it answers, and its tokens no longer

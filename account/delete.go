@@ -10,13 +10,15 @@ import (
 )
 
 // DeleteAccount applies DELETE /api/my-account, an extension of ours (Logto
-// has no self-service deletion; DESIGN.md, "Extensions"): it deletes the
-// caller's user and everything that belongs to it, in one transaction —
-// identities, MFA factors, personal access tokens, the verification records
-// bound to it or created by it and their codes (store.Users.DeleteUser).
+// has no self-service deletion; docs/compatibility.md, "Account deletion"): it
+// deletes the caller's user and everything that belongs to it, in one
+// transaction — identities, MFA factors, personal access tokens, the
+// verification records bound to it or created by it and their codes
+// (store.Users.DeleteUser).
 //
-// The checks run in the order of Logto's routes that change an identifier
-// (§1.8–1.11), without their scope check, which has no counterpart here:
+// The checks run in the order of Logto's routes that change an identifier (the
+// primary email and phone routes of docs/compatibility.md, "Order of checks"),
+// without their scope check, which has no counterpart here:
 //
 //  1. identity proof in logto-verification-id: 401
 //     verification_record.permission_denied;

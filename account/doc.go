@@ -85,14 +85,14 @@
 //
 // # Deleting an account and exporting its data
 //
-// Two routes of ours, which Logto lacks (DESIGN.md, "Extensions"), both
-// needing identity proof in logto-verification-id:
-// [Service.DeleteAccount] (DELETE /api/my-account) deletes every row of the
-// user in one transaction when the account center's deleteAccount field is
-// Edit (Off by default), emits User.Deleted and calls the revoker;
-// [Service.Export] (GET /api/my-account/export) returns an [Export] of
-// everything stored about the user, without secrets, for a personal data
-// access request. Where the account center has a deleteAccountUrl instead,
-// GET /api/my-account shows it ([View].DeleteAccountURL) so that a front
-// end can link there.
+// Two routes of ours, which Logto lacks (docs/compatibility.md, "Account
+// deletion" and "Data export"), both needing identity proof in
+// logto-verification-id: [Service.DeleteAccount] (DELETE /api/my-account)
+// deletes every row of the user in one transaction when the account center's
+// deleteAccount field is Edit (Off by default), emits User.Deleted and calls
+// the revoker; [Service.Export] (GET /api/my-account/export) returns an
+// [Export] of everything stored about the user, without secrets, for a
+// personal data access request. Where the account center has a
+// deleteAccountUrl instead, GET /api/my-account shows it
+// ([View].DeleteAccountURL) so that a front end can link there.
 package account

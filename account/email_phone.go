@@ -21,9 +21,10 @@ var (
 )
 
 // SetPrimaryEmail applies POST /api/my-account/primary-email
-// (reference/logto-contract.md §1.8): it makes email the caller's primary
-// email, proven by the verified code record recordID. The previous address,
-// if any, is sent notify.NoticePrimaryEmailChanged with the new one masked.
+// (docs/compatibility.md, "Primary email and phone", and the route's row in
+// "Order of checks"): it makes email the caller's primary email, proven by the
+// verified code record recordID. The previous address, if any, is sent
+// notify.NoticePrimaryEmailChanged with the new one masked.
 func (s *Service) SetPrimaryEmail(ctx context.Context, c Caller, email, recordID string) error {
 	if !EmailFormat.MatchString(email) {
 		return invalidBody("email: expected an email address")
@@ -58,8 +59,9 @@ func (s *Service) SetPrimaryEmail(ctx context.Context, c Caller, email, recordID
 	})
 }
 
-// RemovePrimaryEmail applies DELETE /api/my-account/primary-email (§1.9).
-// The removed address is sent notify.NoticePrimaryEmailRemoved.
+// RemovePrimaryEmail applies DELETE /api/my-account/primary-email
+// (docs/compatibility.md, "Order of checks"). The removed address is sent
+// notify.NoticePrimaryEmailRemoved.
 func (s *Service) RemovePrimaryEmail(ctx context.Context, c Caller) error {
 	if err := s.preludeIdentifier(ctx, c, ScopeEmail, func(f store.AccountCenterFields) store.Control { return f.Email }); err != nil {
 		return err
@@ -73,12 +75,13 @@ func (s *Service) RemovePrimaryEmail(ctx context.Context, c Caller) error {
 	})
 }
 
-// SetPrimaryPhone applies POST /api/my-account/primary-phone (§1.10): it makes
-// phone the caller's primary phone, proven by the verified code record
-// recordID. The number is stored as its E.164 digits without "+"; numbers
-// written with and without a national trunk prefix are the same number. The
-// previous number, if any, is sent notify.NoticePrimaryPhoneChanged by SMS
-// with the new one masked.
+// SetPrimaryPhone applies POST /api/my-account/primary-phone
+// (docs/compatibility.md, "Primary email and phone"): it makes phone the
+// caller's primary phone, proven by the verified code record recordID. The
+// number is stored as its E.164 digits without "+"; numbers written with and
+// without a national trunk prefix are the same number. The previous number, if
+// any, is sent notify.NoticePrimaryPhoneChanged by SMS with the new one
+// masked.
 func (s *Service) SetPrimaryPhone(ctx context.Context, c Caller, phone, recordID string) error {
 	if !PhoneFormat.MatchString(phone) {
 		return invalidBody("phone: expected digits")
@@ -110,8 +113,9 @@ func (s *Service) SetPrimaryPhone(ctx context.Context, c Caller, phone, recordID
 	})
 }
 
-// RemovePrimaryPhone applies DELETE /api/my-account/primary-phone (§1.11).
-// The removed number is sent notify.NoticePrimaryPhoneRemoved by SMS.
+// RemovePrimaryPhone applies DELETE /api/my-account/primary-phone
+// (docs/compatibility.md, "Order of checks"). The removed number is sent
+// notify.NoticePrimaryPhoneRemoved by SMS.
 func (s *Service) RemovePrimaryPhone(ctx context.Context, c Caller) error {
 	if err := s.preludeIdentifier(ctx, c, ScopePhone, func(f store.AccountCenterFields) store.Control { return f.Phone }); err != nil {
 		return err

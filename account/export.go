@@ -10,10 +10,11 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// Export is the document of GET /api/my-account/export (ours; DESIGN.md,
-// "Extensions"): everything the library stores about a user, for a
-// personal data access request (GDPR art. 15, art. 20), as JSON. Times are
-// Unix milliseconds, as in the rest of the API; absent values are null.
+// Export is the document of GET /api/my-account/export (ours;
+// docs/compatibility.md, "Data export"): everything the library stores about a
+// user, for a personal data access request (GDPR art. 15, art. 20), as JSON.
+// Times are Unix milliseconds, as in the rest of the API; absent values are
+// null.
 //
 // It holds no secret and nothing a secret could be recovered from: no
 // password digest (its presence and algorithm only), no TOTP secret, no

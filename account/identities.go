@@ -12,16 +12,17 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// LinkIdentity applies POST /api/my-account/identities
-// (reference/logto-contract.md §1.12, §7): it links the social identity that
-// the verified Social record recordID proves to the caller, under the
-// identity target of the record's connector. The caller must not have an
-// identity for that target yet (400 user.identity_already_in_use), and no
-// other user may have this identity (422 user.identity_already_in_use).
+// LinkIdentity applies POST /api/my-account/identities (docs/compatibility.md,
+// "Social identities"): it links the social identity that the verified Social
+// record recordID proves to the caller, under the identity target of the
+// record's connector. The caller must not have an identity for that target yet
+// (400 user.identity_already_in_use), and no other user may have this identity
+// (422 user.identity_already_in_use).
 //
-// The identity's details are the full social user info the connector
-// returned, as Logto keeps them. Stricter than Logto (DESIGN.md, hardening
-// 1): the record must have been started by the caller.
+// The identity's details are the full social user info the connector returned,
+// as Logto keeps them. Stricter than Logto (docs/compatibility.md,
+// "New-identifier records belong to their creator"): the record must have been
+// started by the caller.
 //
 // After the change commits the user's email address is sent
 // notify.NoticeIdentityLinked naming the target.
@@ -29,18 +30,19 @@ func (s *Service) LinkIdentity(ctx context.Context, c Caller, recordID string) e
 	return s.bindIdentity(ctx, c, recordID, false)
 }
 
-// ReplaceIdentity applies PUT /api/my-account/identities (§1.13): as
-// LinkIdentity, except that an identity the caller already has for the target
-// is replaced (linking the same identity again changes nothing but its
-// details, and sends no notice).
+// ReplaceIdentity applies PUT /api/my-account/identities
+// (docs/compatibility.md, "Social identities"): as LinkIdentity, except that
+// an identity the caller already has for the target is replaced (linking the
+// same identity again changes nothing but its details, and sends no notice).
 func (s *Service) ReplaceIdentity(ctx context.Context, c Caller, recordID string) error {
 	return s.bindIdentity(ctx, c, recordID, true)
 }
 
-// UnlinkIdentity applies DELETE /api/my-account/identities/{target} (§1.14):
-// it removes the caller's identity for target (404 user.identity_not_exist if
-// there is none), unless the caller would be left without any identifier —
-// username, primary email, primary phone or another social identity (400
+// UnlinkIdentity applies DELETE /api/my-account/identities/{target}
+// (docs/compatibility.md, "Social identities"): it removes the caller's
+// identity for target (404 user.identity_not_exist if there is none), unless
+// the caller would be left without any identifier — username, primary email,
+// primary phone or another social identity (400
 // user.last_sign_in_method_required). The user's email address is then sent
 // notify.NoticeIdentityUnlinked.
 func (s *Service) UnlinkIdentity(ctx context.Context, c Caller, target string) error {
@@ -166,9 +168,10 @@ func (s *Service) bindIdentity(ctx context.Context, c Caller, recordID string, r
 	return nil
 }
 
-// preludeIdentities runs the checks the identity routes share before they
-// read the user, in their order (§1.12–1.14): the social field's control,
-// the identities scope (401 for POST and PUT, 400 for DELETE), first party.
+// preludeIdentities runs the checks the identity routes share before they read
+// the user, in their order (docs/compatibility.md, "Order of checks"): the
+// social field's control, the identities scope (401 for POST and PUT, 400 for
+// DELETE), first party.
 func (s *Service) preludeIdentities(ctx context.Context, c Caller, scopeStatus int) error {
 	ac, err := s.settings.Get(ctx)
 	if err != nil {

@@ -11,10 +11,11 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// SetPassword applies POST /api/my-account/password (reference/logto-contract.md
-// §1.4): it sets the caller's password after the password policy accepts it.
-// A user with a password, a primary email or a primary phone must offer
-// identity proof; a user with none of these may set a first password without.
+// SetPassword applies POST /api/my-account/password (docs/compatibility.md,
+// "Order of checks" and "Profile, username and password rules"): it sets the
+// caller's password after the password policy accepts it. A user with a
+// password, a primary email or a primary phone must offer identity proof; a
+// user with none of these may set a first password without.
 //
 // After the change commits: User.Data.Updated, the notice
 // notify.NoticePasswordChanged to the user's email address (when

@@ -13,8 +13,9 @@ import (
 )
 
 // UsernamePolicy is Logto's sign-in-experience username policy
-// (reference/logto-contract.md §5.4). The zero value is Logto's default:
-// case-sensitive, 1 to 128 characters, every character class allowed.
+// (docs/compatibility.md, "Profile, username and password rules"). The zero
+// value is Logto's default: case-sensitive, 1 to 128 characters, every
+// character class allowed.
 type UsernamePolicy struct {
 	// CaseInsensitive makes "Ann" and "ann" the same username: a user cannot
 	// take a username another user has in another case. It can change at run
@@ -81,7 +82,9 @@ func (p UsernamePolicy) Check(username string) error {
 
 // EmailPolicy restricts which addresses may be bound as a primary email or be
 // sent a code as a new identifier (Logto's email blocklist policy,
-// reference/logto-contract.md §1.8 step 5). The zero value allows every address.
+// docs/compatibility.md, "Sign-in experience policies"; it is checked after
+// the first-party guard of POST /api/my-account/primary-email, see "Order of
+// checks"). The zero value allows every address.
 type EmailPolicy struct {
 	// BlockSubaddressing refuses addresses with "+" in the local part.
 	BlockSubaddressing bool

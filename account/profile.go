@@ -20,7 +20,7 @@ const (
 )
 
 // Get returns the caller's account as GET /api/my-account shows it
-// (reference/logto-contract.md §1.1, §5).
+// (docs/compatibility.md, "What GET /api/my-account shows").
 func (s *Service) Get(ctx context.Context, c Caller) (*View, error) {
 	ac, err := s.settings.Get(ctx)
 	if err != nil {
@@ -58,8 +58,9 @@ func (p AccountPatch) validate() error {
 	return nil
 }
 
-// Update applies PATCH /api/my-account (§1.2) and returns the account as GET
-// shows it.
+// Update applies PATCH /api/my-account (docs/compatibility.md, "Order of
+// checks" and "Profile, username and password rules") and returns the account
+// as GET shows it.
 func (s *Service) Update(ctx context.Context, c Caller, p AccountPatch) (*View, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
@@ -191,9 +192,10 @@ func checkLengths(p AccountPatch) error {
 	return nil
 }
 
-// hasIdentifier reports whether u can still sign in by an identifier:
-// a username, a primary email, a primary phone or a social identity.
-// Passwords and MFA factors do not count (reference/logto-contract.md §7).
+// hasIdentifier reports whether u can still sign in by an identifier: a
+// username, a primary email, a primary phone or a social identity. Passwords
+// and MFA factors do not count (docs/compatibility.md, "Profile, username and
+// password rules", the keep-one-identifier rule).
 func hasIdentifier(u *store.User) bool {
 	return u.Username != "" || u.PrimaryEmail != "" || u.PrimaryPhone != "" || len(u.Identities) > 0
 }
@@ -205,9 +207,10 @@ type ProfileUpdate struct {
 	ShowAddress bool
 }
 
-// UpdateProfile applies PATCH /api/my-account/profile (§1.3): a shallow merge
-// of the sent OpenID Connect claims into the stored profile; a sent address
-// replaces the stored address.
+// UpdateProfile applies PATCH /api/my-account/profile (docs/compatibility.md,
+// "Profile, username and password rules"): a shallow merge of the sent OpenID
+// Connect claims into the stored profile; a sent address replaces the stored
+// address.
 func (s *Service) UpdateProfile(ctx context.Context, c Caller, p store.Profile) (*ProfileUpdate, error) {
 	ac, err := s.settings.Get(ctx)
 	if err != nil {

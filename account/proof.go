@@ -11,8 +11,8 @@ import (
 )
 
 // IdentityVerified reports whether the caller's logto-verification-id names a
-// record that proves their identity (reference/logto-contract.md §2.4): an
-// unexpired record bound to the caller, verified, and of a kind that proves
+// record that proves their identity (docs/compatibility.md, "Identity proof"):
+// an unexpired record bound to the caller, verified, and of a kind that proves
 // identity — a password check, a code sent to the caller's own address with
 // the UserPermissionValidation template, or one of the step-up records (TOTP,
 // backup code, passkey). A record that does not qualify is not an error.
@@ -52,12 +52,13 @@ func RequireIdentity(ctx context.Context, records store.VerificationRecords, now
 	return nil
 }
 
-// NewIdentifierRecord returns the verified record of type typ that the
-// caller offers as proof of a new identifier (reference/logto-contract.md
-// §2.5), or 400 verification_record.not_found: missing, expired, of another
-// type or not verified. Stricter than Logto (DESIGN.md, hardening 1): the
-// record must have been created by the caller, so a record id that leaks
-// cannot bind one user's proven address to another's account.
+// NewIdentifierRecord returns the verified record of type typ that the caller
+// offers as proof of a new identifier (docs/compatibility.md, "New-identifier
+// records"), or 400 verification_record.not_found: missing, expired, of
+// another type or not verified. Stricter than Logto (docs/compatibility.md,
+// "New-identifier records belong to their creator"): the record must have been
+// created by the caller, so a record id that leaks cannot bind one user's
+// proven address to another's account.
 func NewIdentifierRecord(ctx context.Context, records store.VerificationRecords, now time.Time, c Caller, id string, typ store.RecordType) (*store.VerificationRecord, error) {
 	r, err := records.GetVerificationRecord(ctx, id, now)
 	if errors.Is(err, store.ErrNotFound) {

@@ -32,7 +32,8 @@ type Store interface {
 
 // FirstPartyFunc reports whether the application with the client id is a
 // first-party application of the host, allowed to change account data
-// (reference/logto-contract.md §0.4). An error counts as "no" (fail closed).
+// (docs/compatibility.md, "First-party and third-party applications"). An
+// error counts as "no" (fail closed).
 type FirstPartyFunc func(ctx context.Context, clientID string) (bool, error)
 
 // Config configures a Service. Zero members take the defaults their docs name.
@@ -91,8 +92,8 @@ type Config struct {
 
 // Service is the Account API's use cases for the signed-in user: profile,
 // username, password, primary email and phone. Each method checks what its
-// route checks, in the order reference/logto-contract.md lists, and returns
-// *apierror.Error for every refusal.
+// route checks, in Logto's order (docs/compatibility.md, "Order of checks"),
+// and returns *apierror.Error for every refusal.
 type Service struct {
 	store        Store
 	settings     *Settings
@@ -163,7 +164,8 @@ func (s *Service) checkFirstParty(ctx context.Context, c Caller) error {
 }
 
 // requireScope refuses a caller without scope with auth.unauthorized at the
-// route's status (400 or 401; reference/logto-contract.md §0.5).
+// route's status (400 or 401; docs/compatibility.md, "Scopes and field
+// controls").
 func requireScope(c Caller, scope string, status int) error {
 	if c.HasScope(scope) {
 		return nil

@@ -41,12 +41,12 @@ type SettingsConfig struct {
 }
 
 // Settings serves the settings every request depends on: the account-center
-// settings (reference/logto-contract.md §6) — whether the Account API is on,
-// and how it exposes each field — and the sign-in experience's policies
-// ([Policies]). Both live in the store; Settings keeps each in memory for at
-// most SettingsConfig.CacheTTL, so a replica sees another's change within
-// that bound, and its own at once. Share one Settings between the services
-// of a process.
+// settings (docs/compatibility.md, "Account-center settings") — whether the
+// Account API is on, and how it exposes each field — and the sign-in
+// experience's policies ([Policies]). Both live in the store; Settings keeps
+// each in memory for at most SettingsConfig.CacheTTL, so a replica sees
+// another's change within that bound, and its own at once. Share one Settings
+// between the services of a process.
 type Settings struct {
 	store    store.Settings
 	ttl      time.Duration

@@ -11,10 +11,11 @@ import (
 )
 
 // Policies are the sign-in experience's policies the use cases enforce, with
-// Logto's meaning: the password policy (reference/logto-contract.md §1.4),
-// the username policy (§5.4), the email blocklist (§1.8), the enabled MFA
-// factors and passkey sign-in (§1.15), the identifier lockout (§3.4) and the
-// verification-code policy (§3.2).
+// Logto's meaning (docs/compatibility.md, "Sign-in experience policies"): the
+// password policy and the username policy ("Profile, username and password
+// rules"), the email blocklist ("Primary email and phone"), the enabled MFA
+// factors and passkey sign-in ("MFA factors"), the identifier lockout
+// ("Identifier lockout") and the verification-code policy ("Codes").
 //
 // The host gives its defaults once, in [SettingsConfig.Policies]; an
 // administrator replaces them policy by policy at run time with

@@ -26,8 +26,8 @@ const (
 )
 
 // View is the caller's account as GET /api/my-account shows it: the user and
-// which members the token's scopes and the account-center controls let it
-// see (reference/logto-contract.md §5.1–5.2).
+// which members the token's scopes and the account-center controls let it see
+// (docs/compatibility.md, "What GET /api/my-account shows").
 type View struct {
 	User *store.User
 	// Show holds the visible members.
@@ -55,8 +55,9 @@ func hasSecurityVerificationMethod(u *store.User) bool {
 	return u.HasPassword() || u.PrimaryEmail != "" || u.PrimaryPhone != ""
 }
 
-// view applies the two filters of §5: the token's scopes, then the
-// account-center controls; it adds the account center's deleteAccountUrl.
+// view applies the two filters of docs/compatibility.md, "What GET
+// /api/my-account shows": the token's scopes, then the account-center
+// controls; it adds the account center's deleteAccountUrl.
 func view(u *store.User, c Caller, ac store.AccountCenter) *View {
 	f := ac.Fields
 	var show Field

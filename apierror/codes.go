@@ -1,10 +1,10 @@
 package apierror
 
 // The catalogue: every code the library answers with. Codes, statuses and
-// English messages are Logto's (reference/logto-contract.md, appendix A) unless
-// the comment says the code is ours. Where Logto uses one code with different
-// statuses on different routes, the entry holds the most common status and the
-// use case picks the route's with WithStatus.
+// English messages are Logto's (docs/compatibility.md, "Errors and statuses")
+// unless the comment says the code is ours. Where Logto uses one code with
+// different statuses on different routes, the entry holds the most common
+// status and the use case picks the route's with WithStatus.
 //
 // These values are shared: never modify them, decorate them with the With…
 // methods, which return copies.
@@ -14,21 +14,23 @@ var (
 	// Logto's 500 body has no code.
 	Internal = New("internal_server_error", 500, "Internal server error.")
 
-	// --- Bearer-token authentication (§0.1) ---
+	// --- Bearer-token authentication ---
+	// (docs/compatibility.md, "Request pipeline")
 
 	// AuthorizationHeaderMissing: the request has no Authorization header.
 	AuthorizationHeaderMissing = New("auth.authorization_header_missing", 401, "Authorization header is missing.")
 	// AuthorizationTokenTypeNotSupported: the Authorization header is not "Bearer …".
 	AuthorizationTokenTypeNotSupported = New("auth.authorization_token_type_not_supported", 401, "Authorization type is not supported.")
 	// Unauthorized: the token is unknown, expired or has no user, or (with
-	// status 400 or 401, per route; see the contract's §0.5) it lacks a scope
-	// the route needs.
+	// status 400 or 401, per route; see docs/compatibility.md, "Scopes and
+	// field controls") it lacks a scope the route needs.
 	Unauthorized = New("auth.unauthorized", 401, "Unauthorized. Please check credentials and its scope.")
 	// Forbidden: the token lacks the openid scope, or (access-token routes) the
 	// identities scope, or a management token lacks scope all.
 	Forbidden = New("auth.forbidden", 403, "Forbidden. Please check your user roles and permissions.")
 	// ThirdPartyApplicationForbidden: a mutating route was called with a token
-	// issued to a third-party application (§0.4).
+	// issued to a third-party application (docs/compatibility.md, "First-party
+	// and third-party applications").
 	ThirdPartyApplicationForbidden = New("auth.third_party_application_forbidden", 403, "Third-party applications cannot modify account data through this API.")
 
 	// --- Request shape ---
@@ -47,10 +49,11 @@ var (
 	// MethodNotAllowed: the path exists but not with this method. Ours.
 	MethodNotAllowed = New("request.method_not_allowed", 405, "Method not allowed.")
 	// MessageRateLimited: the per-recipient send limit of verification codes
-	// is reached (§3.3).
+	// is reached (docs/compatibility.md, "Send limit").
 	MessageRateLimited = New("request.message_rate_limited", 429, "Too many messages sent to this recipient. Please try again later.")
 
-	// --- Account center (§6) ---
+	// --- Account center ---
+	// (docs/compatibility.md, "Account-center settings")
 
 	// AccountCenterNotEnabled: the account center is switched off.
 	AccountCenterNotEnabled = New("account_center.not_enabled", 400, "Account center is not enabled.")
@@ -59,21 +62,25 @@ var (
 	// FieldNotEnabled: the account-center control of the field is Off.
 	FieldNotEnabled = New("account_center.field_not_enabled", 400, "Field is not enabled.")
 
-	// --- Verification records (§2) ---
+	// --- Verification records ---
+	// (docs/compatibility.md, "Verification records")
 
 	// RecordNotFound: the verification record is missing, expired, of another
-	// type, not verified, for another identifier, or (hardening) another
-	// user's. 404 on GET backup-codes.
+	// type, not verified, for another identifier, or (stricter than Logto;
+	// docs/compatibility.md, "New-identifier records belong to their creator")
+	// another user's. 404 on GET backup-codes.
 	RecordNotFound = New("verification_record.not_found", 400, "Verification record not found.")
 	// PermissionDenied: the route needs identity proof (logto-verification-id)
-	// and the request has none that qualifies (§2.4).
+	// and the request has none that qualifies (docs/compatibility.md,
+	// "Identity proof").
 	PermissionDenied = New("verification_record.permission_denied", 401, "Permission denied, please re-authenticate.")
 	// SocialInvalidTarget: a social record of another connector target.
 	SocialInvalidTarget = New("verification_record.social_verification.invalid_target", 422, "Invalid verification record. Expected {{expected}} but got {{actual}}.")
 	// SocialTokenResponseNotFound: the social record holds no provider token.
 	SocialTokenResponseNotFound = New("verification_record.social_verification.token_response_not_found", 422, "Token response not found. Please make sure the connector supports token storage.")
 
-	// --- Verification codes (§3) ---
+	// --- Verification codes ---
+	// (docs/compatibility.md, "Verification codes and lockout")
 
 	// CodeNotFound: no unconsumed code for the record (never sent, or already used).
 	CodeNotFound = New("verification_code.not_found", 400, "Verification code not found. Please send verification code first.")
@@ -92,7 +99,8 @@ var (
 
 	// InvalidCredentials: wrong password, or the user has none.
 	InvalidCredentials = New("session.invalid_credentials", 422, "Incorrect account or password. Please check your input.")
-	// VerificationBlocked: the identifier lockout sentinel blocks the target (§3.4).
+	// VerificationBlocked: the identifier lockout sentinel blocks the target
+	// (docs/compatibility.md, "Identifier lockout").
 	VerificationBlocked = New("session.verification_blocked_too_many_attempts", 400, "Too many attempts. Please try again in {{minutes}} minutes.")
 	// InvalidConnectorID: no connector has this id.
 	InvalidConnectorID = New("session.invalid_connector_id", 422, "Unable to find available connector with id {{connectorId}}.")
@@ -183,7 +191,8 @@ var (
 	// PersonalAccessTokenNameExists: the user has a token of this name.
 	PersonalAccessTokenNameExists = New("user.personal_access_token_name_exists", 422, "Personal access token name already exists.")
 
-	// Username policy violations (§5.4), checked in this order.
+	// Username policy violations (docs/compatibility.md, "Profile, username
+	// and password rules"), checked in this order.
 
 	// UsernameRequired: the username is empty.
 	UsernameRequired = New("user.username_required", 422, "Username is required.")
@@ -204,7 +213,9 @@ var (
 	// UsernameUnderscoreNotAllowed: the policy forbids underscores.
 	UsernameUnderscoreNotAllowed = New("user.username_underscore_not_allowed", 422, "Username cannot contain underscores.")
 
-	// --- Rows (Logto's database error mapping, §0.2) ---
+	// --- Rows ---
+	// (Logto's database error mapping; docs/compatibility.md, "Errors and
+	// statuses")
 
 	// EntityNotFound: the addressed row (e.g. a user) does not exist.
 	EntityNotFound = New("entity.not_found", 404, "The entity does not exist.")

@@ -16,9 +16,9 @@
 // ClientID is the application the token was issued to (client_id, or azp
 // when a JWT has no client_id).
 //
-// Authenticators only decide whether the token is genuine and current.
-// What Logto then requires of it is the caller's job (Logto's
-// koa-oidc-auth middleware; see the reference contract §0.1):
+// Authenticators only decide whether the token is genuine and current. What
+// Logto then requires of it is the caller's job (Logto's koa-oidc-auth
+// middleware; see docs/compatibility.md, "Request pipeline"):
 //
 //   - no Authorization header: 401 auth.authorization_header_missing;
 //   - a header not starting with "Bearer": 401

@@ -117,8 +117,9 @@ func (h *AccountHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type userHandler func(w http.ResponseWriter, r *http.Request, c account.Caller) error
 
 // handle registers fn for pattern behind the user router's middleware, in
-// Logto's order (§0.1): bearer authentication, the openid scope, the
-// account-center gate; then the route decodes and validates its body.
+// Logto's order (docs/compatibility.md, "Request pipeline"): bearer
+// authentication, the openid scope, the account-center gate; then the route
+// decodes and validates its body.
 func (h *AccountHandler) handle(pattern string, fn userHandler) {
 	h.rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.authorize(r)

@@ -19,7 +19,7 @@ import (
 const VerificationHeader = "Logto-Verification-Id"
 
 // authenticate turns the request's bearer token into a principal
-// (reference/logto-contract.md §0.1): no Authorization header → 401
+// (docs/compatibility.md, "Request pipeline"): no Authorization header → 401
 // auth.authorization_header_missing; not Bearer → 401
 // auth.authorization_token_type_not_supported; a token the authenticator
 // refuses, or one without a user → 401 auth.unauthorized.

@@ -22,10 +22,15 @@ import (
 // virtual authenticator, runs the WebAuthn routes through the browser's own
 // navigator.credentials.create() and get(), using the native JSON helpers
 // (parseCreationOptionsFromJSON, parseRequestOptionsFromJSON, toJSON) as a
-// front end written against Logto's API would. See
-// ../shared/reference/browser-passkey-testing.md for what the setup below
-// avoids (presence simulation off, per-tab authenticators, 127.0.0.1 as an
-// RP id, timeouts on the browser's own context).
+// front end written against Logto's API would. The setup below avoids what
+// makes such a test hang or fail instead of passing: a virtual authenticator
+// with presence simulation off (navigator.credentials.create() then hangs
+// without an error) or without user verification (NotAllowedError); an
+// authenticator added in another tab than the page's (authenticators are per
+// tab); 127.0.0.1 as an RP id (an IP address cannot be one: Chromium answers
+// SecurityError, so the page is loaded as localhost); and a timeout on the
+// context that owns the browser (it would end the browser, so each call gets
+// its own deadline).
 
 // browserChromium is where Debian's chromium package puts the browser.
 const browserChromium = "/usr/bin/chromium"

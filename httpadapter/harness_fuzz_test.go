@@ -1,8 +1,9 @@
 package httpadapter_test
 
-// The server the fuzz targets of this package run against (DESIGN.md,
-// hardening 8: no input produces a 500, and a refused request changes
-// nothing). Helpers start with "fz".
+// The server the fuzz targets of this package run against
+// (docs/compatibility.md, "Bodies are capped and strictly decoded": no input
+// produces a 500, and a refused request changes nothing). Helpers start with
+// "fz".
 //
 // Building a server costs far more than serving one request, so each fuzz
 // target builds one per worker process and keeps it: a migrated SQLite
@@ -821,9 +822,10 @@ func (s *fzServer) do(t *testing.T, rq fzRequest) (fzResponse, bool) {
 // fzPublicDocs are the paths of the documents served without a token.
 var fzPublicDocs = map[string]bool{"/api/openapi.json": true, "/.well-known/webauthn": true}
 
-// fzCheck checks what every answer must be (DESIGN.md, hardening 8): never
-// a 5xx; a JSON error body with a code and a message for every 4xx the
-// library wrote; well-formed JSON whenever the body claims to be JSON.
+// fzCheck checks what every answer must be (docs/compatibility.md, "Bodies are
+// capped and strictly decoded"): never a 5xx; a JSON error body with a code
+// and a message for every 4xx the library wrote; well-formed JSON whenever the
+// body claims to be JSON.
 func fzCheck(t *testing.T, rq fzRequest, r fzResponse, library bool) {
 	t.Helper()
 	if r.status >= 500 {

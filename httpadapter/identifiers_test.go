@@ -17,10 +17,11 @@ import (
 	"github.com/accountapi/accountapi/verification"
 )
 
-// Tests of the primary email and phone routes (reference/logto-contract.md
-// §1.8–1.11, §2.5, DESIGN.md hardening 1 and 5), and helpers shared with
-// password_test.go. Helpers start with "id" so they cannot clash with other
-// files of the package.
+// Tests of the primary email and phone routes (docs/compatibility.md, "Primary
+// email and phone", "Order of checks", "New-identifier records",
+// "New-identifier records belong to their creator" and "Unique identifiers are
+// enforced by the store"), and helpers shared with password_test.go. Helpers
+// start with "id" so they cannot clash with other files of the package.
 
 // idThirdParty is the client id idFirstParty calls third-party.
 const idThirdParty = "third-party-app"
@@ -95,7 +96,7 @@ const (
 	idRecExpired    = "expired"      // verified, then 11 minutes pass
 	idRecWrongType  = "wrong type"   // a verified record of the other identifier type
 	idRecUnverified = "unverified"   // sent, never verified
-	idRecOtherUser  = "other user"   // verified by another user (hardening 1)
+	idRecOtherUser  = "other user"   // verified by another user (stricter than Logto)
 	idRecNone       = "none"         // no record id in the body at all
 	idRecEmptyID    = "empty id"     // "" as the record id
 	idRecOwnProof   = "proof record" // the caller's password record
@@ -260,8 +261,9 @@ func TestPrimaryEmailSet(t *testing.T) {
 	)
 	all := idNoProof | idFieldOff | idNoScope | idThirdPty
 	cases := []idSetCase{
-		// Order (§1.8): guard, proof, field, scope, first party, blocklist,
-		// record, uniqueness. Each case also fails every later check.
+		// Order (docs/compatibility.md, "Order of checks"): guard, proof,
+		// field, scope, first party, blocklist, record, uniqueness. Each case
+		// also fails every later check.
 		{name: "malformed email is a guard error before everything", faults: all, value: "not-an-email", record: idRecUnknown,
 			status: 400, code: "guard.invalid_input"},
 		{name: "email with a space is malformed", value: "ann new@example.com", record: idRecUnknown, status: 400, code: "guard.invalid_input"},
@@ -282,8 +284,9 @@ func TestPrimaryEmailSet(t *testing.T) {
 			status: 422, code: "session.email_blocklist.email_not_allowed"},
 		{name: "sub-addressing blocked", value: "ann+news@example.com", record: idRecUnknown,
 			status: 422, code: "session.email_blocklist.email_subaddressing_not_allowed"},
-		// Every record check (§1.8 step 6, §2.5) comes before the uniqueness
-		// check: the address is also taken in each of these.
+		// Every record check (docs/compatibility.md, "New-identifier records")
+		// comes before the uniqueness check: the address is also taken in each
+		// of these.
 		{name: "unknown record", value: addr, record: idRecUnknown, taken: taken, status: 400, code: "verification_record.not_found"},
 		{name: "empty record id", value: addr, record: idRecEmptyID, taken: taken, status: 400, code: "verification_record.not_found"},
 		{name: "expired record", value: addr, record: idRecExpired, taken: taken, status: 400, code: "verification_record.not_found"},
@@ -349,8 +352,8 @@ func TestPrimaryPhoneSet(t *testing.T) {
 	)
 	all := idNoProof | idFieldOff | idNoScope | idThirdPty
 	cases := []idSetCase{
-		// Order (§1.10): guard, proof, field, scope, first party, record,
-		// uniqueness, parse.
+		// Order (docs/compatibility.md, "Order of checks"): guard, proof,
+		// field, scope, first party, record, uniqueness, parse.
 		{name: "plus sign is a guard error before everything", faults: all, value: "+" + e164, record: idRecUnknown,
 			status: 400, code: "guard.invalid_input"},
 		{name: "spaces are a guard error", value: "61 412 345 678", record: idRecUnknown, status: 400, code: "guard.invalid_input"},
@@ -461,9 +464,9 @@ func TestPrimaryIdentifierRemove(t *testing.T) {
 			own = rt.fixture("ann@example.com")
 		}
 		all := idNoProof | idFieldOff | idNoScope | idThirdPty
-		// Order (§1.9, §1.11): proof, field, scope, first party, last
-		// identifier. The callers of the order cases have nothing but the
-		// route's identifier.
+		// Order (docs/compatibility.md, "Order of checks"): proof, field,
+		// scope, first party, last identifier. The callers of the order cases
+		// have nothing but the route's identifier.
 		only := []func(*store.User){withoutUsername(), own}
 		cases := []idRemoveCase{
 			{name: "proof before field control", faults: all, user: only, status: 401, code: "verification_record.permission_denied"},
@@ -481,9 +484,10 @@ func TestPrimaryIdentifierRemove(t *testing.T) {
 	}
 }
 
-// TestPrimaryEmailExactlyOnce is DESIGN.md hardening 5: of many concurrent
-// binds of one address, each with its own valid proof and record, exactly one
-// succeeds and the others get 422 user.email_already_in_use.
+// TestPrimaryEmailExactlyOnce is docs/compatibility.md, "Unique identifiers
+// are enforced by the store": of many concurrent binds of one address, each
+// with its own valid proof and record, exactly one succeeds and the others get
+// 422 user.email_already_in_use.
 func TestPrimaryEmailExactlyOnce(t *testing.T) {
 	const n, addr = 20, "shared@example.com"
 	e := newEnv(t, withVerificationConfig(func(c *verification.Config) { c.SendLimit.Max = 2 * n }))

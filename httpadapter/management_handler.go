@@ -43,11 +43,11 @@ type ManagementConfig struct {
 }
 
 // ManagementHandler serves the user routes of Logto's Management API
-// (/api/users…, reference/logto-contract.md §8), the authorization URIs of
-// social connectors (/api/connectors/{connectorId}/authorization-uri) and the
-// account-center settings (/api/account-center). It is
-// separate from AccountHandler so a host can mount it apart, e.g. only on an
-// internal listener.
+// (/api/users…; docs/compatibility.md, "Management API routes"), the
+// authorization URIs of social connectors
+// (/api/connectors/{connectorId}/authorization-uri) and the account-center
+// settings (/api/account-center). It is separate from AccountHandler so a host
+// can mount it apart, e.g. only on an internal listener.
 type ManagementHandler struct {
 	auth      bearer.Authenticator
 	authorize func(ctx context.Context, p bearer.Principal) error

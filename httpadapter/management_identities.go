@@ -7,8 +7,9 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// identityRoutes registers the Management API's social identity routes and
-// the connectors' authorization URIs (reference/logto-contract.md §8).
+// identityRoutes registers the Management API's social identity routes and the
+// connectors' authorization URIs (docs/compatibility.md, "Management API
+// routes").
 func (h *ManagementHandler) identityRoutes() {
 	h.handle("GET /api/users/{userId}/identities/{target}", h.getIdentity)
 	h.handle("PUT /api/users/{userId}/identities/{target}", h.putIdentity)

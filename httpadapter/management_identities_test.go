@@ -10,9 +10,9 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// Tests of the Management API's identity routes and of
-// POST /api/connectors/{connectorId}/authorization-uri
-// (reference/logto-contract.md §8).
+// Tests of the Management API's identity routes and of POST
+// /api/connectors/{connectorId}/authorization-uri (docs/compatibility.md,
+// "Management API routes").
 
 // maGitHub links github identity gh-1 (with details) to a fixture user.
 func maGitHub(u *store.User) {

@@ -12,7 +12,7 @@ import (
 )
 
 // adminMFARoutes registers the Management API's MFA and logto-config routes
-// (reference/logto-contract.md §8).
+// (docs/compatibility.md, "Management API routes").
 func (h *ManagementHandler) adminMFARoutes() {
 	h.handle("GET /api/users/{userId}/mfa-verifications", h.getUserFactors)
 	h.handle("POST /api/users/{userId}/mfa-verifications", h.postUserFactor)

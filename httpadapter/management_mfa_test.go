@@ -21,7 +21,7 @@ import (
 )
 
 // Tests of the Management API's MFA and logto-config routes
-// (reference/logto-contract.md §8, §4.1).
+// (docs/compatibility.md, "Management API routes" and "Factor list").
 
 // maRFCSecret is RFC 6238's SHA-1 test key, "12345678901234567890", in base32.
 const maRFCSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"

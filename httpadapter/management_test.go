@@ -19,9 +19,10 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// Tests of the Management API routes the env mounts: POST /api/users,
-// GET /api/users/{userId} (reference/logto-contract.md §8) and
-// GET/PATCH /api/account-center (§6). Helpers start with "mg".
+// Tests of the Management API routes the env mounts: POST /api/users, GET
+// /api/users/{userId} (docs/compatibility.md, "Management API routes") and
+// GET/PATCH /api/account-center (docs/compatibility.md, "Account-center
+// settings"). Helpers start with "mg".
 
 // mgNow is the env clock's start in Unix milliseconds, as the bodies show
 // timestamps.

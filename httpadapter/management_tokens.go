@@ -12,8 +12,8 @@ import (
 )
 
 // tokenRoutes registers the personal access token routes
-// (reference/logto-contract.md §8), the body-based ones and their legacy
-// path-based twins.
+// (docs/compatibility.md, "Management API routes"), the body-based ones and
+// their legacy path-based twins.
 func (h *ManagementHandler) tokenRoutes() {
 	h.handle("GET /api/users/{userId}/personal-access-tokens", h.getTokens)
 	h.handle("POST /api/users/{userId}/personal-access-tokens", h.postToken)
@@ -28,10 +28,10 @@ func (h *ManagementHandler) tokenRoutes() {
 //
 // Deviation from Logto: value is present only in the answer to the token's
 // creation. Logto stores token values as they are and shows them again in
-// every listing and rename; this library stores their SHA-256 (DESIGN.md,
-// hardening 9), so nobody who reads the database or a management token can
-// recover a user's tokens. A client that needs the value must keep the
-// creation response.
+// every listing and rename; this library stores their SHA-256
+// (docs/compatibility.md, "Personal access tokens are stored hashed"), so
+// nobody who reads the database or a management token can recover a user's
+// tokens. A client that needs the value must keep the creation response.
 type tokenJSON struct {
 	TenantID  string `json:"tenantId"`
 	UserID    string `json:"userId"`

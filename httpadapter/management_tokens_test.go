@@ -14,7 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Tests of the personal access token routes (reference/logto-contract.md §8).
+// Tests of the personal access token routes (docs/compatibility.md,
+// "Management API routes").
 
 var maTokenValue = regexp.MustCompile(`^pat_[0-9a-zA-Z]{32}$`)
 

@@ -10,8 +10,8 @@ import (
 )
 
 // userRoutes registers the Management API's routes on a user's row
-// (reference/logto-contract.md §8): update, delete, profile, custom data,
-// suspension and password.
+// (docs/compatibility.md, "Management API routes"): update, delete, profile,
+// custom data, suspension and password.
 func (h *ManagementHandler) userRoutes() {
 	h.handle("PATCH /api/users/{userId}", h.patchUser)
 	h.handle("DELETE /api/users/{userId}", h.deleteUser)

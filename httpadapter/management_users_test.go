@@ -20,9 +20,9 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// Tests of PATCH and DELETE /api/users/{userId} and the user's profile,
-// custom data, suspension and password routes (reference/logto-contract.md
-// §8).
+// Tests of PATCH and DELETE /api/users/{userId} and the user's profile, custom
+// data, suspension and password routes (docs/compatibility.md, "Management API
+// routes").
 
 // maAnn gives a fixture user every member PATCH can change.
 func maAnn(u *store.User) {

@@ -31,10 +31,10 @@ func (h *AccountHandler) mfaRoutes() {
 }
 
 // postMFAVerification serves POST /api/my-account/mfa-verifications
-// (reference/logto-contract.md §1.15, §4.2–4.4): it reads the body's type and
-// binds a factor of that type, with the members that type needs (Logto's
-// discriminated union). A type other than "Totp", "BackupCode" and
-// "WebAuthn", spelled so, is a guard error, as in Logto. The route serves
+// (docs/compatibility.md, "Order of checks" and "MFA factors"): it reads the
+// body's type and binds a factor of that type, with the members that type
+// needs (Logto's discriminated union). A type other than "Totp", "BackupCode"
+// and "WebAuthn", spelled so, is a guard error, as in Logto. The route serves
 // all three types, so it is registered here, not with the WebAuthn routes.
 func (h *AccountHandler) postMFAVerification(w http.ResponseWriter, r *http.Request, c account.Caller) error {
 	// The body is decoded twice, its type first, so it is read once within
@@ -191,8 +191,8 @@ func (h *AccountHandler) patchMFASettings(w http.ResponseWriter, r *http.Request
 }
 
 // logtoConfigJSON is the body of GET and PATCH /api/my-account/logto-configs
-// (reference/logto-contract.md §1.7): mfa.enabled is absent until it was
-// first set.
+// (docs/compatibility.md, "MFA settings and logto-configs"): mfa.enabled is
+// absent until it was first set.
 type logtoConfigJSON struct {
 	MFA struct {
 		Enabled         *bool `json:"enabled,omitempty"`

@@ -26,8 +26,9 @@ import (
 )
 
 // Tests of the TOTP and backup-code routes, mfa-settings and logto-configs
-// (reference/logto-contract.md §1.5–1.7, §1.15, §4.2, §4.3, §4.6) and of our
-// TOTP and backup-code step-up routes (DESIGN.md, "Extensions"). Helpers
+// (docs/compatibility.md, "Order of checks", "TOTP", "Backup codes" and "MFA
+// settings and logto-configs") and of our TOTP and backup-code step-up routes
+// (docs/compatibility.md, "Step-up verification with an MFA factor"). Helpers
 // carry an mf prefix.
 
 const (
@@ -280,7 +281,8 @@ var mfNowStep = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC).Unix() / 30
 func TestTOTPSecretGenerate(t *testing.T) {
 	e := newEnv(t, withAccountCenter(idEditable(func(f *store.AccountCenterFields) { f.MFA = store.ControlOff })), idFirstParty())
 	u := e.newUser(withEmail("ann@example.com"))
-	// No scope, field control, proof or first-party guard (§0.5).
+	// No scope, field control, proof or first-party guard
+	// (docs/compatibility.md, "Order of checks").
 	r := e.do(req{method: "POST", path: mfSecretPath, token: idToken(e, u.ID, idThirdParty, "openid"), host: "auth.example.com:8443"})
 	expect(t, r, 200, "")
 	body := r.json(t)
@@ -364,9 +366,9 @@ func TestTOTPBind(t *testing.T) {
 		{name: "a body over the cap", faults: all, body: map[string]any{"type": "Totp", "secret": strings.Repeat("A", 70<<10)},
 			status: 413, code: "request.payload_too_large"},
 
-		// Order (§1.15, §4.2): proof, field, scope, first party, enabled,
-		// already in use, secret, code. Each case also fails every later
-		// check.
+		// Order (docs/compatibility.md, "Order of checks" and "TOTP"): proof,
+		// field, scope, first party, enabled, already in use, secret, code.
+		// Each case also fails every later check.
 		{name: "proof first", faults: all, mfa: store.ControlReadOnly, prep: hasTOTP, body: body("bad", wrong),
 			status: 401, code: "verification_record.permission_denied"},
 		{name: "field before scope", faults: all &^ mfNoProof, mfa: store.ControlReadOnly, prep: hasTOTP, body: body("bad", wrong),
@@ -420,8 +422,8 @@ func TestTOTPReplace(t *testing.T) {
 		{name: "missing code is a guard error", faults: all, body: map[string]any{"secret": mfSecret}, status: 400, code: "guard.invalid_input"},
 		{name: "missing secret is a guard error", faults: all, body: map[string]any{"code": good}, status: 400, code: "guard.invalid_input"},
 
-		// Order (§1.15): proof, field, scope, first party, enabled, secret,
-		// code.
+		// Order (docs/compatibility.md, "Order of checks"): proof, field,
+		// scope, first party, enabled, secret, code.
 		{name: "proof first", faults: all, mfa: store.ControlReadOnly, prep: hasTOTP, body: body("bad", wrong),
 			status: 401, code: "verification_record.permission_denied"},
 		{name: "field before scope", faults: all &^ mfNoProof, mfa: store.ControlReadOnly, prep: hasTOTP, body: body("bad", wrong),
@@ -456,7 +458,7 @@ func TestTOTPReplace(t *testing.T) {
 }
 
 // TestTOTPReplaceNewID: the replacement is a new factor, not the old one
-// edited (§4.2).
+// edited (docs/compatibility.md, "TOTP").
 func TestTOTPReplaceNewID(t *testing.T) {
 	e := newEnv(t)
 	u := mfUser(e)
@@ -562,8 +564,9 @@ func TestBackupCodesBind(t *testing.T) {
 		{name: "a code not a string", body: map[string]any{"type": "BackupCode", "codes": []any{1}},
 			status: 400, code: "guard.invalid_input"},
 
-		// Order (§1.15, §4.3): proof, field, scope, first party, enabled,
-		// already in use, alone, format.
+		// Order (docs/compatibility.md, "Order of checks" and "Backup codes"):
+		// proof, field, scope, first party, enabled, already in use, alone,
+		// format.
 		{name: "proof first", faults: all, mfa: store.ControlReadOnly, prep: inUse, body: body(badFormat),
 			status: 401, code: "verification_record.permission_denied"},
 		{name: "field before scope", faults: all &^ mfNoProof, mfa: store.ControlReadOnly, prep: inUse, body: body(badFormat),
@@ -651,8 +654,9 @@ func TestBackupCodesGet(t *testing.T) {
 	newer := []string{"a000000000", "a000000001", "a000000002", "a000000003", "a000000004",
 		"a000000005", "a000000006", "a000000007", "a000000008", "a000000009"}
 	cases := []mfCase{
-		// Order (§1.15): proof, scope, none. No field control, no first
-		// party guard, no enabled-factor check.
+		// Order (docs/compatibility.md, "Order of checks"): proof, scope,
+		// none. No field control, no first party guard, no enabled-factor
+		// check.
 		{name: "proof first", faults: mfNoProof | mfNoScope, status: 401, code: "verification_record.permission_denied"},
 		{name: "scope before none", faults: mfNoScope, status: 401, code: "auth.unauthorized"},
 		{name: "none", prep: func(e *env, u *store.User) { mfStoreTOTP(e, u, mfSecret) }, status: 404, code: "verification_record.not_found"},
@@ -847,8 +851,9 @@ func TestBackupCodeStepUp(t *testing.T) {
 	}
 }
 
-// TestBackupCodeStepUpExactlyOnce: of ten concurrent uses of one code,
-// exactly one succeeds (DESIGN.md, hardening 4).
+// TestBackupCodeStepUpExactlyOnce: of ten concurrent uses of one code, exactly
+// one succeeds (docs/compatibility.md, "One-time secrets are consumed
+// atomically").
 func TestBackupCodeStepUpExactlyOnce(t *testing.T) {
 	e := newEnv(t)
 	u := mfUser(e)
@@ -869,8 +874,9 @@ func TestBackupCodeStepUpExactlyOnce(t *testing.T) {
 	}
 }
 
-// TestTOTPStepUpExactlyOnce: of ten concurrent step-ups with one code,
-// exactly one succeeds (RFC 6238 §5.2, DESIGN.md hardening 3).
+// TestTOTPStepUpExactlyOnce: of ten concurrent step-ups with one code, exactly
+// one succeeds (RFC 6238 §5.2; docs/compatibility.md, "TOTP codes are accepted
+// once").
 func TestTOTPStepUpExactlyOnce(t *testing.T) {
 	e := newEnv(t)
 	u := mfUser(e)
@@ -948,7 +954,8 @@ func TestStepUpRecordsAreIdentityProof(t *testing.T) {
 	if got := e.reload(u).Username; got != "ann_one" {
 		t.Errorf("username = %q, want ann_one", got)
 	}
-	// A record is reusable until it expires (§2.1).
+	// A record is reusable until it expires (docs/compatibility.md,
+	// "Verification records").
 	expect(t, vtRename(e, u, totpProof, "ann_two"), 200, "")
 
 	codeProof := vtRecordID(t, expectOK(t, mfStepUp(e, u, mfCodeVerify, mfBackupCodes[0]), 201))
@@ -1042,7 +1049,8 @@ func TestMFASettings(t *testing.T) {
 		}
 	}
 	getCases := []mfCase{
-		// Order (§1.5): scope, then field (Off is not enabled).
+		// Order (docs/compatibility.md, "Order of checks"): scope, then field
+		// (Off is not enabled).
 		{name: "scope first", faults: mfNoScope, mfa: store.ControlOff, status: 401, code: "auth.unauthorized"},
 		{name: "field Off", mfa: store.ControlOff, status: 400, code: "account_center.field_not_enabled"},
 		{name: "unset field is Off", mfa: mfUnset, status: 400, code: "account_center.field_not_enabled"},
@@ -1059,7 +1067,8 @@ func TestMFASettings(t *testing.T) {
 		{name: "missing member is a guard error", faults: all, body: map[string]any{}, status: 400, code: "guard.invalid_input"},
 		{name: "null is a guard error", body: map[string]any{"skipMfaOnSignIn": nil}, status: 400, code: "guard.invalid_input"},
 		{name: "not a boolean", body: map[string]any{"skipMfaOnSignIn": "yes"}, status: 400, code: "guard.invalid_input"},
-		// Order (§1.6): proof, scope, first party, field.
+		// Order (docs/compatibility.md, "Order of checks"): proof, scope,
+		// first party, field.
 		{name: "proof first", faults: all, mfa: store.ControlReadOnly, body: on, status: 401, code: "verification_record.permission_denied"},
 		{name: "scope before first party", faults: mfNoScope | mfThirdPty, mfa: store.ControlReadOnly, body: on, status: 401, code: "auth.unauthorized"},
 		{name: "first party before field", faults: mfThirdPty, mfa: store.ControlReadOnly, body: on, status: 403, code: "auth.third_party_application_forbidden"},
@@ -1135,7 +1144,8 @@ func TestLogtoConfigs(t *testing.T) {
 		{name: "null object is a guard error", body: map[string]any{"passkeySignIn": nil}, status: 400, code: "guard.invalid_input"},
 		{name: "not a boolean", body: map[string]any{"mfa": map[string]any{"enabled": "yes"}}, status: 400, code: "guard.invalid_input"},
 		{name: "mfa not an object", body: map[string]any{"mfa": true}, status: 400, code: "guard.invalid_input"},
-		// Order (§1.7): proof, scope, first party, field.
+		// Order (docs/compatibility.md, "Order of checks"): proof, scope,
+		// first party, field.
 		{name: "proof first", faults: all, mfa: store.ControlReadOnly, body: patchAll, status: 401, code: "verification_record.permission_denied"},
 		{name: "scope before first party", faults: mfNoScope | mfThirdPty, mfa: store.ControlReadOnly, body: patchAll,
 			status: 401, code: "auth.unauthorized"},
@@ -1165,7 +1175,8 @@ func TestLogtoConfigs(t *testing.T) {
 }
 
 // TestLogtoConfigsFieldControl is the matrix of the passkey and mfa controls
-// (§0.5, §6): logto-configs follows passkey, and mfa while passkey is unset.
+// (docs/compatibility.md, "Scopes and field controls"): logto-configs follows
+// passkey, and mfa while passkey is unset.
 func TestLogtoConfigsFieldControl(t *testing.T) {
 	get := mfRoute{method: "GET", path: mfConfigsPath}
 	patch := mfRoute{method: "PATCH", path: mfConfigsPath, writes: true}

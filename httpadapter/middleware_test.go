@@ -17,7 +17,8 @@ import (
 )
 
 // The tests in this file cover what the user router does around every route
-// (reference/logto-contract.md §0.1, §0.2, §0.4): bearer authentication, the
+// (docs/compatibility.md, "Request pipeline", "CORS", "Errors and statuses"
+// and "First-party and third-party applications"): bearer authentication, the
 // openid scope, the account-center gate, CORS, routing, the error shape and
 // body decoding.
 

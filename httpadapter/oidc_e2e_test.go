@@ -419,8 +419,9 @@ func TestOIDCReusedCode(t *testing.T) {
 	expect(t, soBind(e, "POST", u, "", recordID), 204, "")
 }
 
-// TestOIDCAnotherUsersRecord: hardening 1 with a real provider: a user who
-// obtains another's record id and the provider's callback cannot finish it.
+// TestOIDCAnotherUsersRecord: docs/compatibility.md, "New-identifier records
+// belong to their creator", with a real provider: a user who obtains another's
+// record id and the provider's callback cannot finish it.
 func TestOIDCAnotherUsersRecord(t *testing.T) {
 	p := newOP(t, opOptions{})
 	e := opEnv(t, p)

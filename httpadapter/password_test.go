@@ -9,8 +9,9 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// Tests of POST /api/my-account/password (reference/logto-contract.md §1.4).
-// Helpers shared with identifiers_test.go start with "id".
+// Tests of POST /api/my-account/password (docs/compatibility.md, "Order of
+// checks" and "Profile, username and password rules"). Helpers shared with
+// identifiers_test.go start with "id".
 
 // idIssue is one entry of the data of a password.rejected error.
 type idIssue struct {
@@ -51,8 +52,9 @@ func idOwnEmailProof(e *env, u *store.User) string { return e.verifiedCode(u, "e
 func TestSetPassword(t *testing.T) {
 	pw := func(p string) map[string]string { return map[string]string{"password": p} }
 	cases := []idPasswordCase{
-		// Order (§1.4): guard, first party, conditional proof, field control,
-		// policy, same password. Each case also fails every later check.
+		// Order (docs/compatibility.md, "Order of checks"): guard, first
+		// party, conditional proof, field control, policy, same password. Each
+		// case also fails every later check.
 		{name: "empty password is a guard error before everything", user: idPasswordUser, control: store.ControlOff,
 			thirdParty: true, body: pw(""), status: 400, code: "guard.invalid_input"},
 		{name: "missing password is a guard error", user: idPasswordUser, proof: idPasswordProof, body: map[string]string{},
@@ -85,7 +87,9 @@ func TestSetPassword(t *testing.T) {
 			status: 422, code: "user.same_password"},
 
 		// Proof is needed only from a user with a password, an email or a
-		// phone (§1.4 step 2, §10 item 12).
+		// phone (docs/compatibility.md, "Identity proof"; Logto's guide says
+		// always, its code does not: "Where Logto's guides and code
+		// disagree").
 		{name: "a user with only a username sets a first password without proof",
 			user: func(e *env) *store.User { return e.newUser() }, body: pw("Another-456"), status: 204},
 		{name: "a user with an email needs proof", user: func(e *env) *store.User { return e.newUser(withEmail("ann@example.com")) },
@@ -211,8 +215,8 @@ func idCheckIssues(t *testing.T, r response, want []idIssue) {
 }
 
 // TestSetPasswordTwice checks that a proof record stays usable until it
-// expires (§2.1: records are never consumed) and that the second change
-// compares with the first one's password.
+// expires (docs/compatibility.md, "Verification records": records are never
+// consumed) and that the second change compares with the first one's password.
 func TestSetPasswordTwice(t *testing.T) {
 	e := newEnv(t)
 	u := idPasswordUser(e)

@@ -21,7 +21,9 @@ import (
 )
 
 // The tests in this file cover GET /api/my-account, PATCH /api/my-account and
-// PATCH /api/my-account/profile (reference/logto-contract.md §1.1–1.3, §5).
+// PATCH /api/my-account/profile (docs/compatibility.md, "What GET
+// /api/my-account shows", "Profile, username and password rules" and "Order of
+// checks").
 
 const pfPassword = "Secret-123"
 
@@ -413,7 +415,8 @@ func TestPatchAccountFieldControl(t *testing.T) {
 }
 
 // TestPatchAccountOrder proves the order of PATCH /api/my-account's checks
-// (§1.2): each request fails two checks and must get the earlier one's error.
+// (docs/compatibility.md, "Order of checks"): each request fails two checks
+// and must get the earlier one's error.
 func TestPatchAccountOrder(t *testing.T) {
 	long := strings.Repeat("n", 129)
 	tests := []struct {

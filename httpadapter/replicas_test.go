@@ -15,9 +15,11 @@ import (
 	"github.com/accountapi/accountapi/verification"
 )
 
-// Two replicas over one PostgreSQL database behave as one service
-// (DESIGN.md, "State lives in the store"): each test builds two envs — two
-// handler stacks with their own clocks, notifiers and event sinks — over
+// Two replicas over one PostgreSQL database behave as one service, because
+// everything that decides an outcome (records, codes, try counts, send and
+// lockout counters, settings) lives in the store, none of it in a process's
+// memory beyond the settings cache's short bound: each test builds two envs —
+// two handler stacks with their own clocks, notifiers and event sinks — over
 // one store in a fresh schema.
 
 // vtReplicas returns two envs over one PostgreSQL store in a fresh schema,

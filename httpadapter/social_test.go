@@ -20,11 +20,12 @@ import (
 	"github.com/accountapi/accountapi/verification"
 )
 
-// Tests of the social routes (reference/logto-contract.md §1.12–1.14, §1.18,
-// §7; DESIGN.md hardening 1): POST /api/verifications/social and
-// /social/verify, POST, PUT and DELETE /api/my-account/identities. Helpers
-// start with "so"; the primary-identifier tests' id… helpers (tokens,
-// first-party predicate, refusal checks) are shared.
+// Tests of the social routes (docs/compatibility.md, "Social identities",
+// "Order of checks" and "New-identifier records belong to their creator"):
+// POST /api/verifications/social and /social/verify, POST, PUT and DELETE
+// /api/my-account/identities. Helpers start with "so"; the primary-identifier
+// tests' id… helpers (tokens, first-party predicate, refusal checks) are
+// shared.
 
 // soFailing is a social connector whose callback fails as connectorData.fail
 // says, to reach each connector error; scope "break" makes its authorization
@@ -247,8 +248,9 @@ func TestSocialStartWithoutConnectors(t *testing.T) {
 }
 
 // TestSocialStartNoFirstPartyGuard: Logto does not guard the social
-// verification routes (§0.5); a third-party token may start and finish one,
-// though only the identity routes, which are guarded, can use it.
+// verification routes (docs/compatibility.md, "First-party and third-party
+// applications"); a third-party token may start and finish one, though only
+// the identity routes, which are guarded, can use it.
 func TestSocialStartNoFirstPartyGuard(t *testing.T) {
 	e := soEnv(t, nil, idFirstParty())
 	u := e.newUser()
@@ -547,7 +549,8 @@ func soRunBind(t *testing.T, method string, tc soBindCase) {
 	}
 }
 
-// soBindCases are the cases POST and PUT share (§1.12 steps 1–7).
+// soBindCases are the cases POST and PUT share (docs/compatibility.md, "Order
+// of checks": every check of POST /api/my-account/identities but the last).
 var soBindCases = []soBindCase{
 	{name: "links", status: 204},
 	{name: "field not editable", faults: soFieldOff, status: 400, code: "account_center.field_not_editable"},
@@ -605,8 +608,9 @@ func TestIdentityBindInvalidBody(t *testing.T) {
 }
 
 // TestIdentityConditionalProof: the identity routes need proof only from a
-// user who has a password, a primary email or a primary phone (§0.5, §10
-// item 12).
+// user who has a password, a primary email or a primary phone
+// (docs/compatibility.md, "Identity proof"; Logto's guide says always, its
+// code does not: "Where Logto's guides and code disagree").
 func TestIdentityConditionalProof(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -675,8 +679,9 @@ func TestIdentityShownInAccount(t *testing.T) {
 	if d := cmp.Diff(want, r.json(t)["identities"]); d != "" {
 		t.Errorf("identities (-want +got):\n%s", d)
 	}
-	// The record stays usable until it expires (§2.1): linking it again is
-	// refused only because the target is now linked.
+	// The record stays usable until it expires (docs/compatibility.md,
+	// "Verification records"): linking it again is refused only because the
+	// target is now linked.
 	expect(t, soBind(e, "POST", u, "", id), 400, "user.identity_already_in_use")
 	expect(t, soBind(e, "PUT", u, "", id), 204, "")
 }
@@ -749,10 +754,11 @@ func TestIdentityUnlink(t *testing.T) {
 	}
 }
 
-// TestLastIdentifierRule walks the "keep one identifier" rule (§7) across
-// every kind of identifier: username, primary email, primary phone and
-// several social identities, through each route that removes one. Password
-// and MFA do not count.
+// TestLastIdentifierRule walks the "keep one identifier" rule
+// (docs/compatibility.md, "Profile, username and password rules") across every
+// kind of identifier: username, primary email, primary phone and several
+// social identities, through each route that removes one. Password and MFA do
+// not count.
 func TestLastIdentifierRule(t *testing.T) {
 	e := soEnv(t, nil)
 	u := e.newUser(e.withPassword("Secret-123"), withEmail("ann@example.com"), withPhone("15551234567"),
@@ -844,8 +850,9 @@ func TestIdentityLinkOneTargetAtOnce(t *testing.T) {
 	}
 }
 
-// TestSocialRecordOfAnotherUser is hardening 1 end to end: a record id that
-// leaks to another user can neither be finished nor linked by them.
+// TestSocialRecordOfAnotherUser is docs/compatibility.md, "New-identifier
+// records belong to their creator", end to end: a record id that leaks to
+// another user can neither be finished nor linked by them.
 func TestSocialRecordOfAnotherUser(t *testing.T) {
 	e := soEnv(t, nil)
 	ann, bob := e.newUser(), e.newUser()

@@ -26,8 +26,9 @@ import (
 	"github.com/accountapi/accountapi/verification"
 )
 
-// Tests of the Verification API (reference/logto-contract.md §1.18) and of
-// the rules its records obey (§2, §3). Helpers carry a vt prefix.
+// Tests of the Verification API (docs/compatibility.md, "Order of checks") and
+// of the rules its records obey (docs/compatibility.md, "Verification records"
+// and "Verification codes and lockout"). Helpers carry a vt prefix.
 
 const (
 	vtPasswordPath = "/api/verifications/password"
@@ -42,7 +43,8 @@ const (
 	vtExpiresAt = "2026-03-04T10:10:00.000Z"
 )
 
-// vtSixDigits is the shape of a verification code (§3.1).
+// vtSixDigits is the shape of a verification code (docs/compatibility.md,
+// "Codes").
 var vtSixDigits = regexp.MustCompile(`^[0-9]{6}$`)
 
 func vtIdentifier(typ, value string) map[string]string {
@@ -103,8 +105,9 @@ func vtWrong(code string) string {
 	return code[:5] + string(rune(last))
 }
 
-// vtRename is the route that needs identity proof whenever a username is
-// sent (§0.5): it answers 200 with proof and 401 permission_denied without.
+// vtRename is the route that needs identity proof whenever a username is sent
+// (docs/compatibility.md, "Order of checks"): it answers 200 with proof and
+// 401 permission_denied without.
 func vtRename(e *env, u *store.User, proof, username string) response {
 	e.t.Helper()
 	return e.do(req{method: "PATCH", path: "/api/my-account", token: e.tokenFor(u.ID),
@@ -303,7 +306,8 @@ func TestVerificationPasswordRefused(t *testing.T) {
 			wantStatus: 403, wantCode: "auth.third_party_application_forbidden",
 		},
 		{
-			// The body guard runs before the handler's first-party check (§0.1).
+			// The body guard runs before the handler's first-party check
+			// (docs/compatibility.md, "Order of checks").
 			name:       "third-party application with an empty password",
 			user:       vtUser,
 			body:       map[string]string{"password": ""},
@@ -471,7 +475,8 @@ func TestVerificationCodeTemplates(t *testing.T) {
 		{"new email", "email", "new@example.com", "", bindNew, false, false, store.RecordEmailCode},
 		{"new email, UserPermissionValidation asked", "email", "new@example.com", "UserPermissionValidation", bindNew, false, false, store.RecordEmailCode},
 		{"new email, BindMfa asked", "email", "new@example.com", "BindMfa", bindNew, false, false, store.RecordEmailCode},
-		// Own means the same string (§1.18 step 2): no normalisation.
+		// Own means the same string (docs/compatibility.md, "Codes"): no
+		// normalisation.
 		{"own email in another letter case", "email", "Ann@example.com", "", bindNew, false, false, store.RecordEmailCode},
 		{"own phone", "phone", vtPhone, "", upv, true, true, store.RecordPhoneCode},
 		{"own phone, BindMfa", "phone", vtPhone, "BindMfa", bindMFA, true, false, store.RecordPhoneCode},
@@ -552,8 +557,9 @@ func TestVerificationCodeBindsNewIdentifier(t *testing.T) {
 			}
 		})
 		t.Run(tc.name+" by another user", func(t *testing.T) {
-			// Hardening 1: a record proving a new identifier serves only the
-			// user who created it.
+			// docs/compatibility.md, "New-identifier records belong to their
+			// creator": a record proving a new identifier serves only the user
+			// who created it.
 			e := newEnv(t)
 			owner := vtUser(e)
 			thief := e.newUser(e.withPassword(vtPassword))
@@ -720,7 +726,8 @@ func TestVerificationCodeEmailPolicy(t *testing.T) {
 		{"subaddressing blocked", account.EmailPolicy{BlockSubaddressing: true}, "new+tag@example.com", "session.email_blocklist.email_subaddressing_not_allowed"},
 		{"subaddressing allowed", account.EmailPolicy{}, "new+tag@example.com", ""},
 		{"disposable", account.EmailPolicy{Disposable: func(context.Context, string) (bool, error) { return true, nil }}, "new@example.com", "session.email_blocklist.email_not_allowed"},
-		// The policy applies to new addresses only (§1.18 step 4).
+		// The policy applies to new addresses only (docs/compatibility.md,
+		// "Codes").
 		{"own address on the blocklist", account.EmailPolicy{Blocklist: []string{"@example.com"}}, vtEmail, ""},
 		{"own address with subaddressing blocked", account.EmailPolicy{BlockSubaddressing: true, Blocklist: []string{"*"}}, vtEmail, ""},
 	}
@@ -897,7 +904,8 @@ func TestVerificationCodeVerifyRules(t *testing.T) {
 		run      func(t *testing.T, e *env, u, other *store.User) response
 		wantCode string
 	}{
-		// Rule: the record (§1.18 step 2, hardening 1).
+		// Rule: the record (docs/compatibility.md, "Order of checks" and
+		// "New-identifier records belong to their creator").
 		{
 			name: "unknown verificationId",
 			run: func(t *testing.T, e *env, u, _ *store.User) response {
@@ -1030,8 +1038,9 @@ func TestVerificationCodeVerifyRules(t *testing.T) {
 			run: func(t *testing.T, e *env, u, _ *store.User) response {
 				id, code := vtSent(t, e, u, "email", newEmail, "")
 				e.clock.Advance(time.Minute)
-				// created_at + lifetime < now is expired (§3.2 rule 3); this
-				// attempt is not, so it counts as a wrong one.
+				// created_at + lifetime < now is expired
+				// (docs/compatibility.md, "Codes", rule 3); this attempt is
+				// not, so it counts as a wrong one.
 				return vtVerify(e, u, "email", newEmail, id, vtWrong(code))
 			},
 			wantCode: "verification_code.code_mismatch",
@@ -1191,7 +1200,8 @@ func TestVerificationCodeVerifyLockout(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// Exactly once (hardening 4)
+// Exactly once (docs/compatibility.md, "One-time secrets are consumed
+// atomically")
 
 // vtConcurrently runs fn n times at once and returns the answers.
 func vtConcurrently(n int, fn func(i int) response) []response {
@@ -1257,7 +1267,7 @@ func TestVerificationCodeConcurrentSends(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// Identity proof (§2.4)
+// Identity proof (docs/compatibility.md, "Identity proof")
 
 func TestVerificationIdentityProof(t *testing.T) {
 	cases := []struct {
@@ -1320,7 +1330,8 @@ func TestVerificationIdentityProof(t *testing.T) {
 				return
 			}
 			expect(t, r, 200, "")
-			// A record is reusable until it expires (§2.1).
+			// A record is reusable until it expires (docs/compatibility.md,
+			// "Verification records").
 			expect(t, vtRename(e, u, proof, "renamed_twice"), 200, "")
 			if got := e.reload(u).Username; got != "renamed_twice" {
 				t.Errorf("username = %q, want renamed_twice", got)
@@ -1330,7 +1341,8 @@ func TestVerificationIdentityProof(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// Gates shared by the three routes (§0.1, §0.4, §0.5)
+// Gates shared by the three routes (docs/compatibility.md, "Request pipeline",
+// "First-party and third-party applications" and "Order of checks")
 
 func TestVerificationRouteGates(t *testing.T) {
 	thirdParty := withFirstParty(func(_ context.Context, id string) (bool, error) { return id == "first", nil })

@@ -20,9 +20,10 @@ func optIf[T any](ok bool, v T) opt[T] {
 	return &v
 }
 
-// accountJSON is GET /api/my-account's body (reference/logto-contract.md §5).
-// CIMDClientID is the CIMD client Logto records a sign-up through; no user of
-// this library signs up through one, so it is null whenever it is shown.
+// accountJSON is GET /api/my-account's body (docs/compatibility.md, "What GET
+// /api/my-account shows"). CIMDClientID is the CIMD client Logto records a
+// sign-up through; no user of this library signs up through one, so it is null
+// whenever it is shown.
 //
 // DeleteAccountURL is ours (issue 7, item 6): the account center's
 // deleteAccountUrl, present only when one is set, so that a front end can

@@ -123,7 +123,7 @@ func (h *AccountHandler) decodeWebAuthnVerify(w http.ResponseWriter, r *http.Req
 }
 
 // checkRegistrationPayload is Logto's guard of the registration payload
-// (reference/logto-contract.md §1.18): RegistrationResponseJSON with type
+// (docs/compatibility.md, "WebAuthn"): RegistrationResponseJSON with type
 // "WebAuthn" instead of "public-key", and clientExtensionResults required.
 func checkRegistrationPayload(raw json.RawMessage) error {
 	p, err := jsonObject(raw, "payload")
@@ -279,9 +279,9 @@ func isJSONStringArray(v json.RawMessage) bool {
 }
 
 // factorJSON is one entry of GET /api/my-account/mfa-verifications
-// (reference/logto-contract.md §4.1): TOTP {id, createdAt, type}; WebAuthn
-// {id, createdAt, lastUsedAt?, type, agent, name?}; BackupCode {id,
-// createdAt, type, remainCodes}.
+// (docs/compatibility.md, "Factor list"): TOTP {id, createdAt, type}; WebAuthn
+// {id, createdAt, lastUsedAt?, type, agent, name?}; BackupCode {id, createdAt,
+// type, remainCodes}.
 type factorJSON struct {
 	ID          string           `json:"id"`
 	CreatedAt   string           `json:"createdAt"`

@@ -24,9 +24,11 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// Tests of the WebAuthn routes (reference/logto-contract.md §1.15, §1.18,
-// §4.1, §4.4, §4.5; DESIGN.md hardening 1 and 7 and the step-up extension)
-// against a software authenticator written here. Helpers start with "wa".
+// Tests of the WebAuthn routes (docs/compatibility.md, "Order of checks",
+// "Factor list", "WebAuthn", "Deleting factors", "New-identifier records
+// belong to their creator", "WebAuthn challenges are single-use" and "Step-up
+// verification with an MFA factor") against a software authenticator written
+// here. Helpers start with "wa".
 
 const (
 	// waHost is the Host the tests reach the API at; the relying-party id is
@@ -823,10 +825,11 @@ func TestWebAuthnBindEnabledPolicy(t *testing.T) {
 	}
 }
 
-// TestWebAuthnBindRefusals covers the checks of POST …/mfa-verifications
-// with type WebAuthn in Logto's order (§1.15): identity proof, field
-// control, scope, first party, enabled factor, record. Each case combines
-// its fault with every later one, so that it also proves the order.
+// TestWebAuthnBindRefusals covers the checks of POST …/mfa-verifications with
+// type WebAuthn in Logto's order (docs/compatibility.md, "Order of checks"):
+// identity proof, field control, scope, first party, enabled factor, record.
+// Each case combines its fault with every later one, so that it also proves
+// the order.
 func TestWebAuthnBindRefusals(t *testing.T) {
 	const (
 		noProof = 1 << iota
@@ -942,7 +945,8 @@ func TestWebAuthnBindBody(t *testing.T) {
 // TestWebAuthnFieldControlMatrix checks bind, rename, delete and list of a
 // WebAuthn factor under each combination of the passkey field (unset,
 // ReadOnly, Edit) and the mfa field (Off, ReadOnly, Edit): passkey governs
-// WebAuthn and falls back to mfa while unset (§6); the list reads mfa only.
+// WebAuthn and falls back to mfa while unset (docs/compatibility.md, "Scopes
+// and field controls"); the list reads mfa only.
 func TestWebAuthnFieldControlMatrix(t *testing.T) {
 	controls := []store.Control{"", store.ControlReadOnly, store.ControlEdit}
 	mfaControls := []store.Control{store.ControlOff, store.ControlReadOnly, store.ControlEdit}
@@ -1171,7 +1175,8 @@ func TestWebAuthnDelete(t *testing.T) {
 	if n := len(waFactors(e, u)); n != 0 {
 		t.Errorf("%d factors left", n)
 	}
-	// No last-factor rule, and MFA stays enabled (§4.5).
+	// No last-factor rule, and MFA stays enabled (docs/compatibility.md,
+	// "Deleting factors").
 	if en := e.reload(u).LogtoConfig.MFA.Enabled; en == nil || !*en {
 		t.Error("mfa.enabled changed by deleting the last factor")
 	}
@@ -1180,8 +1185,9 @@ func TestWebAuthnDelete(t *testing.T) {
 	}
 }
 
-// TestWebAuthnDeleteRefusals follows §1.15's order for DELETE: identity
-// proof, scope, first party, the factor, then the control of its type.
+// TestWebAuthnDeleteRefusals follows the order of docs/compatibility.md,
+// "Order of checks", for DELETE: identity proof, scope, first party, the
+// factor, then the control of its type.
 func TestWebAuthnDeleteRefusals(t *testing.T) {
 	const (
 		noProof = 1 << iota

@@ -64,13 +64,13 @@ type AdminConfig struct {
 	Rand io.Reader
 }
 
-// Admin is the Management API's MFA use cases (reference/logto-contract.md
-// §8): what an administrator may do to any user's factors and MFA flags.
-// Unlike [Service] it checks neither the account center nor the
+// Admin is the Management API's MFA use cases (docs/compatibility.md,
+// "Management API routes"): what an administrator may do to any user's factors
+// and MFA flags. Unlike [Service] it checks neither the account center nor the
 // enabled-factor policy (the sign-in experience's mfa.factors), needs no
 // identity proof and leaves the user's logtoConfig.mfa.enabled alone, as
-// Logto's Management API does. Every method answers 404 entity.not_found
-// when there is no such user.
+// Logto's Management API does. Every method answers 404 entity.not_found when
+// there is no such user.
 type Admin struct {
 	store      AdminStore
 	sealer     *sealer
@@ -109,7 +109,7 @@ func NewAdmin(cfg AdminConfig) (*Admin, error) {
 }
 
 // ListFactors applies GET /api/users/{userId}/mfa-verifications: the user's
-// factors, oldest first, as §4.1 shows them.
+// factors, oldest first, as docs/compatibility.md, "Factor list", shows them.
 func (a *Admin) ListFactors(ctx context.Context, userID string) ([]FactorSummary, error) {
 	if _, err := a.user(ctx, a.store, userID); err != nil {
 		return nil, err

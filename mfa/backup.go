@@ -11,8 +11,8 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// Backup codes as Logto makes them (reference/logto-contract.md §4.3): ten
-// codes of ten lowercase hexadecimal characters, 40 bits each.
+// Backup codes as Logto makes them (docs/compatibility.md, "Backup codes"):
+// ten codes of ten lowercase hexadecimal characters, 40 bits each.
 const (
 	backupCodeCount    = 10
 	backupCodeLength   = 10
@@ -25,9 +25,9 @@ var backupCodeFormat = regexp.MustCompile(`^[0-9a-fA-F]{10}$`)
 
 // GenerateBackupCodes applies POST
 // /api/my-account/mfa-verifications/backup-codes/generate
-// (reference/logto-contract.md §1.15): ten fresh codes for the caller to keep
-// and then bind with [Service.BindBackupCodes]. Nothing is stored, and the
-// route needs no scope, field control or identity proof.
+// (docs/compatibility.md, "Order of checks"): ten fresh codes for the caller
+// to keep and then bind with [Service.BindBackupCodes]. Nothing is stored, and
+// the route needs no scope, field control or identity proof.
 func (s *Service) GenerateBackupCodes(ctx context.Context) ([]string, error) {
 	codes := make([]string, backupCodeCount)
 	for i := range codes {
@@ -41,15 +41,16 @@ func (s *Service) GenerateBackupCodes(ctx context.Context) ([]string, error) {
 }
 
 // BindBackupCodes applies POST /api/my-account/mfa-verifications with type
-// "BackupCode" (reference/logto-contract.md §1.15, §4.3): it gives the caller
-// a set of backup codes, after checking, in Logto's order, identity proof,
-// the mfa field, the identities scope, the first-party guard and the
-// enabled-factor policy (as [Service.BindTOTP] does), then that the caller has
-// no set with an unused code left (422 user.backup_code_already_in_use), that
-// the caller has a TOTP or WebAuthn factor, since backup codes only stand in
-// for another factor (422 session.mfa.backup_code_can_not_be_alone), and that
-// codes are exactly ten codes of ten hexadecimal characters in either case
-// (422 user.wrong_backup_code_format).
+// "BackupCode" (docs/compatibility.md, "Order of checks" and "Backup codes"):
+// it gives the caller a set of backup codes, after checking, in Logto's order,
+// identity proof, the mfa field, the identities scope, the first-party guard
+// and the enabled-factor policy (as [Service.BindTOTP] does), then that the
+// caller has no set with an unused code left (422
+// user.backup_code_already_in_use), that the caller has a TOTP or WebAuthn
+// factor, since backup codes only stand in for another factor (422
+// session.mfa.backup_code_can_not_be_alone), and that codes are exactly ten
+// codes of ten hexadecimal characters in either case (422
+// user.wrong_backup_code_format).
 //
 // The codes are stored as sent, each sealed when [Config.EncryptionKeys] are
 // set; an exhausted older set stays, as in Logto. Binding sets the user's
@@ -100,11 +101,12 @@ func (s *Service) BindBackupCodes(ctx context.Context, c account.Caller, codes [
 }
 
 // BackupCodes applies GET /api/my-account/mfa-verifications/backup-codes
-// (reference/logto-contract.md §1.15): the caller's current backup codes, each
-// with the time it was used (zero while unused), after checking identity
-// proof (401 verification_record.permission_denied) and the identities scope
-// (401 auth.unauthorized); a caller without backup codes gets 404
-// verification_record.not_found. No field control applies, as in Logto.
+// (docs/compatibility.md, "Order of checks" and "Backup codes"): the caller's
+// current backup codes, each with the time it was used (zero while unused),
+// after checking identity proof (401 verification_record.permission_denied)
+// and the identities scope (401 auth.unauthorized); a caller without backup
+// codes gets 404 verification_record.not_found. No field control applies, as
+// in Logto.
 //
 // Logto shows the first set ever bound, which after a re-bind is an exhausted
 // old set while the codes the user can still use are hidden; this shows the

@@ -1,9 +1,9 @@
-// Package mfa holds the multi-factor use cases of the Account and
-// Verification APIs (reference/logto-contract.md §1.5–1.7, §1.15, §1.18 and
-// §4): TOTP authenticator apps (RFC 6238), backup codes and WebAuthn
-// passkeys — binding, listing, renaming and removing a user's factors, the
-// WebAuthn registration ceremony, and step-up verification with a factor
-// for users who sign in without a password.
+// Package mfa holds the multi-factor use cases of the Account and Verification
+// APIs (docs/compatibility.md, "MFA factors", "MFA settings and logto-configs"
+// and "Order of checks"): TOTP authenticator apps (RFC 6238), backup codes and
+// WebAuthn passkeys — binding, listing, renaming and removing a user's
+// factors, the WebAuthn registration ceremony, and step-up verification with a
+// factor for users who sign in without a password.
 //
 // # Enabled factors and field controls
 //

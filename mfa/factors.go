@@ -13,8 +13,8 @@ import (
 )
 
 // FactorSummary is one entry of a user's factor list, what Logto's
-// transpileUserMfaVerifications keeps of a factor
-// (reference/logto-contract.md §4.1): no secret, no credential.
+// transpileUserMfaVerifications keeps of a factor (docs/compatibility.md,
+// "Factor list"): no secret, no credential.
 type FactorSummary struct {
 	ID        string
 	Type      store.FactorType
@@ -31,7 +31,8 @@ type FactorSummary struct {
 	RemainCodes int
 }
 
-// Summarize returns what the factor list shows of f (§4.1).
+// Summarize returns what the factor list shows of f (docs/compatibility.md,
+// "Factor list").
 func Summarize(f store.MFAFactor) FactorSummary {
 	s := FactorSummary{ID: f.ID, Type: f.Type, CreatedAt: f.CreatedAt}
 	switch f.Type {
@@ -55,7 +56,7 @@ func Summarize(f store.MFAFactor) FactorSummary {
 }
 
 // ListFactors applies GET /api/my-account/mfa-verifications
-// (reference/logto-contract.md §1.15, §4.1): 400
+// (docs/compatibility.md, "Order of checks" and "Factor list"): 400
 // account_center.field_not_enabled unless the mfa field is ReadOnly or Edit
 // (the passkey field plays no part, as in Logto), then 401 auth.unauthorized
 // without the identities scope. The factors come oldest first.
@@ -82,14 +83,14 @@ func (s *Service) ListFactors(ctx context.Context, c account.Caller) ([]FactorSu
 }
 
 // RenameWebAuthnFactor applies PATCH
-// /api/my-account/mfa-verifications/{id}/name (§1.15): it sets the name of
-// the caller's WebAuthn factor id to name (any string, "" included). In
-// order: 401 verification_record.permission_denied without identity proof;
-// 400 account_center.field_not_editable unless the passkey field (or, while
-// it is unset, mfa) is Edit; 401 auth.unauthorized without the identities
-// scope; 403 for a third-party client; 400 verification_record.not_found
-// unless the caller has a WebAuthn factor with the id. User.Data.Updated
-// follows.
+// /api/my-account/mfa-verifications/{id}/name (docs/compatibility.md, "Order
+// of checks"): it sets the name of the caller's WebAuthn factor id to name
+// (any string, "" included). In order: 401
+// verification_record.permission_denied without identity proof; 400
+// account_center.field_not_editable unless the passkey field (or, while it is
+// unset, mfa) is Edit; 401 auth.unauthorized without the identities scope; 403
+// for a third-party client; 400 verification_record.not_found unless the
+// caller has a WebAuthn factor with the id. User.Data.Updated follows.
 func (s *Service) RenameWebAuthnFactor(ctx context.Context, c account.Caller, id, name string) error {
 	if err := account.RequireIdentity(ctx, s.store, s.now(), c); err != nil {
 		return err
@@ -118,15 +119,16 @@ func (s *Service) RenameWebAuthnFactor(ctx context.Context, c account.Caller, id
 	return nil
 }
 
-// DeleteFactor applies DELETE /api/my-account/mfa-verifications/{id} (§1.15,
-// §4.5): it removes the caller's factor id, of any type. In order: 401
+// DeleteFactor applies DELETE /api/my-account/mfa-verifications/{id}
+// (docs/compatibility.md, "Order of checks" and "Deleting factors"): it
+// removes the caller's factor id, of any type. In order: 401
 // verification_record.permission_denied without identity proof; 401
 // auth.unauthorized without the identities scope; 403 for a third-party
-// client; 400 verification_record.not_found unless the caller has the
-// factor; 400 account_center.field_not_editable unless the field of its type
-// is Edit (passkey, or mfa while passkey is unset, for WebAuthn; mfa for the
-// others). As in Logto there is no last-factor rule and the user's MFA flag
-// is left as it is. User.Data.Updated follows, and the notice
+// client; 400 verification_record.not_found unless the caller has the factor;
+// 400 account_center.field_not_editable unless the field of its type is Edit
+// (passkey, or mfa while passkey is unset, for WebAuthn; mfa for the others).
+// As in Logto there is no last-factor rule and the user's MFA flag is left as
+// it is. User.Data.Updated follows, and the notice
 // notify.NoticeMfaFactorRemoved to the user's email address.
 func (s *Service) DeleteFactor(ctx context.Context, c account.Caller, id string) error {
 	if err := account.RequireIdentity(ctx, s.store, s.now(), c); err != nil {

@@ -23,10 +23,11 @@ const sealedPrefix = "aesgcm1:"
 var errUnsealable = errors.New("mfa: a sealed secret cannot be opened with the configured keys")
 
 // sealer encrypts TOTP secrets and backup codes at rest with AES-256-GCM
-// (DESIGN.md, hardening 6). The first key seals; every key opens, so keys can
-// be rotated: add the new key first, keep the old ones until every value has
-// been re-sealed. Each value is bound to its owner through the additional
-// data, so a sealed secret copied onto another user's row does not open.
+// (docs/compatibility.md, "MFA secrets are encrypted at rest"). The first key
+// seals; every key opens, so keys can be rotated: add the new key first, keep
+// the old ones until every value has been re-sealed. Each value is bound to
+// its owner through the additional data, so a sealed secret copied onto
+// another user's row does not open.
 //
 // A sealer without keys stores values in plain text.
 type sealer struct {

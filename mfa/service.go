@@ -195,8 +195,9 @@ func (s *Service) requireEnabled(ctx context.Context, t store.FactorType) error 
 	return nil
 }
 
-// passkeyControl is the control of the passkey field, which falls back to
-// the mfa field while it is unset (reference/logto-contract.md §6).
+// passkeyControl is the control of the passkey field, which falls back to the
+// mfa field while it is unset (docs/compatibility.md, "Scopes and field
+// controls").
 func passkeyControl(f store.AccountCenterFields) store.Control {
 	if f.Passkey != "" {
 		return f.Passkey

@@ -16,9 +16,9 @@ type MFASettings struct {
 	SkipMfaOnSignIn bool
 }
 
-// MFASettings applies GET /api/my-account/mfa-settings
-// (reference/logto-contract.md §1.5): without the identities scope 401
-// auth.unauthorized, then unless the mfa field is ReadOnly or Edit 400
+// MFASettings applies GET /api/my-account/mfa-settings (docs/compatibility.md,
+// "Order of checks"): without the identities scope 401 auth.unauthorized, then
+// unless the mfa field is ReadOnly or Edit 400
 // account_center.field_not_enabled.
 func (s *Service) MFASettings(ctx context.Context, c account.Caller) (MFASettings, error) {
 	if err := requireIdentitiesScope(c); err != nil {
@@ -39,12 +39,11 @@ func (s *Service) MFASettings(ctx context.Context, c account.Caller) (MFASetting
 }
 
 // UpdateMFASettings applies PATCH /api/my-account/mfa-settings
-// (reference/logto-contract.md §1.6): it sets the caller's
+// (docs/compatibility.md, "Order of checks"): it sets the caller's
 // logtoConfig.mfa.skipMfaOnSignIn after checking, in Logto's order, identity
-// proof (401 verification_record.permission_denied), the identities scope
-// (401 auth.unauthorized), the first-party guard (403) and that the mfa field
-// is Edit (400 account_center.field_not_editable). It emits
-// User.Data.Updated.
+// proof (401 verification_record.permission_denied), the identities scope (401
+// auth.unauthorized), the first-party guard (403) and that the mfa field is
+// Edit (400 account_center.field_not_editable). It emits User.Data.Updated.
 func (s *Service) UpdateMFASettings(ctx context.Context, c account.Caller, skipMfaOnSignIn bool) (MFASettings, error) {
 	u, err := s.updateLogtoConfig(ctx, c, func(f store.AccountCenterFields) store.Control { return f.MFA },
 		func(lc *store.LogtoConfig) { lc.MFA.SkipMfaOnSignIn = skipMfaOnSignIn })
@@ -55,10 +54,10 @@ func (s *Service) UpdateMFASettings(ctx context.Context, c account.Caller, skipM
 }
 
 // LogtoConfig applies GET /api/my-account/logto-configs
-// (reference/logto-contract.md §1.7): the caller's MFA and passkey sign-in
-// flags. Without the identities scope 401 auth.unauthorized; then the passkey
-// field, or the mfa field while passkey is unset, must be ReadOnly or Edit,
-// else 400 account_center.field_not_enabled.
+// (docs/compatibility.md, "MFA settings and logto-configs"): the caller's MFA
+// and passkey sign-in flags. Without the identities scope 401
+// auth.unauthorized; then the passkey field, or the mfa field while passkey is
+// unset, must be ReadOnly or Edit, else 400 account_center.field_not_enabled.
 func (s *Service) LogtoConfig(ctx context.Context, c account.Caller) (store.LogtoConfig, error) {
 	if err := requireIdentitiesScope(c); err != nil {
 		return store.LogtoConfig{}, err
@@ -92,8 +91,8 @@ type LogtoConfigPatch struct {
 }
 
 // UpdateLogtoConfig applies PATCH /api/my-account/logto-configs
-// (reference/logto-contract.md §1.7): it merges p into the caller's flags and
-// returns them, after checking identity proof (401
+// (docs/compatibility.md, "MFA settings and logto-configs"): it merges p into
+// the caller's flags and returns them, after checking identity proof (401
 // verification_record.permission_denied), the identities scope (401
 // auth.unauthorized), the first-party guard (403) and that the passkey field,
 // or the mfa field while passkey is unset, is Edit (400

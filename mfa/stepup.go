@@ -13,13 +13,14 @@ import (
 	"github.com/accountapi/accountapi/verification"
 )
 
-// Step-up verification with a TOTP or backup-code factor is ours (DESIGN.md,
-// "Extensions"): Logto's Verification API can prove identity only with a
-// password or a code sent to the user's own address, which leaves users who
-// sign in without a password, and have no email or phone, unable to pass the
-// routes that need logto-verification-id. The records made here count as
-// that proof (account.IdentityVerified) and expire after
-// verification.RecordTTL, like every record.
+// Step-up verification with a TOTP or backup-code factor is ours
+// (docs/compatibility.md, "Step-up verification with an MFA factor"): Logto's
+// Verification API can prove identity only with a password or a code sent to
+// the user's own address, which leaves users who sign in without a password,
+// and have no email or phone, unable to pass the routes that need
+// logto-verification-id. The records made here count as that proof
+// (account.IdentityVerified) and expire after verification.RecordTTL, like
+// every record.
 
 // stepUpTarget is the lockout sentinel's target for the caller's MFA
 // step-ups: TOTP and backup-code guesses share one pool per user, so that
@@ -32,16 +33,15 @@ func stepUpTarget(userID string) string { return verification.Target("mfa", user
 //
 // In order: the first-party guard (403); the lockout sentinel (400
 // session.verification_blocked_too_many_attempts); a caller without a TOTP
-// factor, or with TOTP not among the enabled factors
-// ([account.Policies]), gets 400
-// session.mfa.mfa_factor_not_enabled; a code that is not the factor's code
-// for the current time step give or take one, or whose step is not later than
-// the last step accepted, gets 400 session.mfa.invalid_totp_code and counts
-// as a failure for the sentinel. An accepted code's step is stored with a
-// compare-and-set, so a code is accepted at most once even when sent
-// concurrently (RFC 6238 §5.2; DESIGN.md, hardening 3) — including a code
-// that was used to bind the factor. A suspended user gets 401 user.suspended
-// after a right code, as with passwords.
+// factor, or with TOTP not among the enabled factors ([account.Policies]),
+// gets 400 session.mfa.mfa_factor_not_enabled; a code that is not the factor's
+// code for the current time step give or take one, or whose step is not later
+// than the last step accepted, gets 400 session.mfa.invalid_totp_code and
+// counts as a failure for the sentinel. An accepted code's step is stored with
+// a compare-and-set, so a code is accepted at most once even when sent
+// concurrently (RFC 6238 §5.2; docs/compatibility.md, "TOTP codes are accepted
+// once") — including a code that was used to bind the factor. A suspended user
+// gets 401 user.suspended after a right code, as with passwords.
 func (s *Service) VerifyTOTP(ctx context.Context, c account.Caller, code string) (*store.VerificationRecord, error) {
 	u, f, err := s.stepUpFactor(ctx, c, store.FactorTOTP)
 	if err != nil {
@@ -88,7 +88,8 @@ func (s *Service) VerifyTOTP(ctx context.Context, c account.Caller, code string)
 // failure for the sentinel. Codes are compared in constant time, ignoring
 // letter case (they are hexadecimal). The code is marked used, with its
 // usedAt, by the store exactly once: of concurrent requests with one code
-// exactly one succeeds (DESIGN.md, hardening 4).
+// exactly one succeeds (docs/compatibility.md, "One-time secrets are consumed
+// atomically").
 func (s *Service) VerifyBackupCode(ctx context.Context, c account.Caller, code string) (*store.VerificationRecord, error) {
 	u, _, err := s.stepUpFactor(ctx, c, store.FactorBackupCode)
 	if err != nil {

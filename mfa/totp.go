@@ -42,7 +42,7 @@ var totpSecretFormat = regexp.MustCompile(`^(?:[2-7A-Z]{8})*(?:[2-7A-Z]{2}={6}|[
 
 // ValidTOTPSecret reports whether secret is acceptable as a TOTP secret: 16 to
 // 32 characters of base32 as [totpSecretFormat] describes
-// (reference/logto-contract.md §4.2).
+// (docs/compatibility.md, "TOTP").
 func ValidTOTPSecret(secret string) bool {
 	return len(secret) >= 16 && len(secret) <= 32 && totpSecretFormat.MatchString(secret)
 }
@@ -62,15 +62,17 @@ type TOTPSecret struct {
 
 // GenerateTOTPSecret applies POST
 // /api/my-account/mfa-verifications/totp-secret/generate
-// (reference/logto-contract.md §1.15): a fresh secret for the caller to load
-// into an authenticator app and then bind with [Service.BindTOTP]. Nothing is
-// stored, and the route needs no scope, field control or identity proof.
+// (docs/compatibility.md, "Order of checks" and "TOTP"): a fresh secret for
+// the caller to load into an authenticator app and then bind with
+// [Service.BindTOTP]. Nothing is stored, and the route needs no scope, field
+// control or identity proof.
 //
 // Logto answers only {secret}; the URI and QR code are ours, made as Logto's
-// Management API makes them (§8): the issuer is [Config.TOTPIssuer] or the
-// host name the API was reached at (else "accountapi"), and the label is the
-// user's name, primary email, phone number in international format or
-// username, whichever comes first, else "Unnamed User".
+// Management API makes them (docs/compatibility.md, "Management API routes"):
+// the issuer is [Config.TOTPIssuer] or the host name the API was reached at
+// (else "accountapi"), and the label is the user's name, primary email, phone
+// number in international format or username, whichever comes first, else
+// "Unnamed User".
 func (s *Service) GenerateTOTPSecret(ctx context.Context, c account.Caller, cl Client) (*TOTPSecret, error) {
 	u, err := s.caller(ctx, c)
 	if err != nil {
@@ -130,9 +132,9 @@ func qrDataURL(key *otp.Key) (string, error) {
 }
 
 // BindTOTP applies POST /api/my-account/mfa-verifications with type "Totp"
-// (reference/logto-contract.md §1.15, §4.2): it gives the caller a TOTP
-// factor with secret, after checking, in Logto's order, identity proof (401
-// verification_record.permission_denied), the mfa field (400
+// (docs/compatibility.md, "Order of checks" and "TOTP"): it gives the caller a
+// TOTP factor with secret, after checking, in Logto's order, identity proof
+// (401 verification_record.permission_denied), the mfa field (400
 // account_center.field_not_editable), the identities scope (401
 // auth.unauthorized), the first-party guard, the enabled-factor policy (400
 // session.mfa.mfa_factor_not_enabled), that the caller has no TOTP factor yet
@@ -190,13 +192,13 @@ func (s *Service) BindTOTP(ctx context.Context, c account.Caller, secret, code s
 }
 
 // ReplaceTOTP applies PUT /api/my-account/mfa-verifications/totp
-// (reference/logto-contract.md §1.15, §4.2): it replaces the caller's TOTP
-// factor with one for secret — a new factor with a new id and creation time,
-// never used — or adds one if the caller has none. The checks are
-// [Service.BindTOTP]'s without the "already in use" one, and code is required:
-// "" is a wrong code. A refused request leaves the old factor as it was; the
-// replacement happens in one transaction. Replacing a secret with itself
-// keeps the last used step, so codes already accepted stay used.
+// (docs/compatibility.md, "Order of checks" and "TOTP"): it replaces the
+// caller's TOTP factor with one for secret — a new factor with a new id and
+// creation time, never used — or adds one if the caller has none. The checks
+// are [Service.BindTOTP]'s without the "already in use" one, and code is
+// required: "" is a wrong code. A refused request leaves the old factor as it
+// was; the replacement happens in one transaction. Replacing a secret with
+// itself keeps the last used step, so codes already accepted stay used.
 func (s *Service) ReplaceTOTP(ctx context.Context, c account.Caller, secret, code string) error {
 	if err := s.factorChecks(ctx, c, store.FactorTOTP); err != nil {
 		return err
@@ -243,8 +245,8 @@ func (s *Service) ReplaceTOTP(ctx context.Context, c account.Caller, secret, cod
 }
 
 // factorChecks are the checks that open the routes binding a TOTP or
-// backup-code factor (reference/logto-contract.md §1.15), in Logto's order:
-// identity proof, the factor's field control, the identities scope, the
+// backup-code factor (docs/compatibility.md, "Order of checks"), in Logto's
+// order: identity proof, the factor's field control, the identities scope, the
 // first-party guard, the enabled-factor policy.
 func (s *Service) factorChecks(ctx context.Context, c account.Caller, t store.FactorType) error {
 	if err := account.RequireIdentity(ctx, s.store, s.now(), c); err != nil {

@@ -29,8 +29,8 @@ import (
 // party of a request, the expected origins, and the mapping between
 // go-webauthn's SessionData and the verification record that keeps it.
 
-// unnamedUser is the user.name and user.displayName Logto gives a user with
-// no identifier (reference/logto-contract.md §4.4).
+// unnamedUser is the user.name and user.displayName Logto gives a user with no
+// identifier (docs/compatibility.md, "WebAuthn").
 const unnamedUser = "Unnamed User"
 
 // challengeBytes is the length of the challenges the library makes: 32
@@ -97,8 +97,8 @@ func isWebOrigin(s string) bool {
 // Binary values are unpadded base64url.
 
 // CreationOptions is PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3
-// §5.4), limited to the members Logto sends (reference/logto-contract.md
-// §4.4).
+// §5.4), limited to the members Logto sends (docs/compatibility.md,
+// "WebAuthn").
 type CreationOptions struct {
 	RP                     RPEntity               `json:"rp"`
 	User                   UserEntity             `json:"user"`
@@ -200,13 +200,13 @@ type WebAuthnRegistration struct {
 	Options CreationOptions
 }
 
-// BeginWebAuthnRegistration applies POST /api/verifications/web-authn/registration
-// (reference/logto-contract.md §1.18, §4.4): the first half of WebAuthn
-// Level 3 §7.1. It refuses a third-party client (403), makes registration
-// options for a discoverable credential with user verification required and
-// no attestation, excluding the caller's credentials, and stores go-webauthn's
-// session in a WebAuthn record bound to the caller, which expires after
-// [verification.RecordTTL].
+// BeginWebAuthnRegistration applies POST
+// /api/verifications/web-authn/registration (docs/compatibility.md, "Order of
+// checks" and "WebAuthn"): the first half of WebAuthn Level 3 §7.1. It refuses
+// a third-party client (403), makes registration options for a discoverable
+// credential with user verification required and no attestation, excluding the
+// caller's credentials, and stores go-webauthn's session in a WebAuthn record
+// bound to the caller, which expires after [verification.RecordTTL].
 //
 // The relying-party id is [WebAuthnConfig.RPID], else the host name of the
 // request (cl.Host), which must then be a domain name (400 guard.invalid_input
@@ -251,9 +251,9 @@ func (s *Service) BeginWebAuthnRegistration(ctx context.Context, c account.Calle
 }
 
 // beginRegistration runs go-webauthn's BeginRegistration with what every
-// registration asks for (reference/logto-contract.md §4.4): ES256 and RS256,
-// a discoverable credential, user verification, no attestation, credProps,
-// and the given exclusions and challenge.
+// registration asks for (docs/compatibility.md, "WebAuthn"): ES256 and RS256,
+// a discoverable credential, user verification, no attestation, credProps, and
+// the given exclusions and challenge.
 func (s *Service) beginRegistration(rp relyingParty, origins []string, user *webauthnUser, exclude []protocol.CredentialDescriptor, challenge []byte) (*protocol.CredentialCreation, *webauthn.SessionData, error) {
 	wa, err := s.newWebAuthn(rp, origins)
 	if err != nil {
@@ -281,20 +281,21 @@ func (s *Service) beginRegistration(rp relyingParty, origins []string, user *web
 }
 
 // FinishWebAuthnRegistration applies POST
-// /api/verifications/web-authn/registration/verify (reference/logto-contract.md
-// §1.18): the second half of WebAuthn Level 3 §7.1. In order: 403 for a
-// third-party client; 400 verification_record.not_found unless recordID names
-// an unexpired WebAuthn record bound to the caller (stricter than Logto,
-// DESIGN.md hardening 1); 400 session.mfa.pending_info_not_found once its
-// challenge is used; 400 session.mfa.webauthn_verification_failed for any
-// response go-webauthn does not verify against the stored session, the
-// expected origins ([Service.expectedOrigins]) and required user
-// verification.
+// /api/verifications/web-authn/registration/verify (docs/compatibility.md,
+// "Order of checks"): the second half of WebAuthn Level 3 §7.1. In order: 403
+// for a third-party client; 400 verification_record.not_found unless recordID
+// names an unexpired WebAuthn record bound to the caller (stricter than Logto:
+// docs/compatibility.md, "New-identifier records belong to their creator");
+// 400 session.mfa.pending_info_not_found once its challenge is used; 400
+// session.mfa.webauthn_verification_failed for any response go-webauthn does
+// not verify against the stored session, the expected origins
+// ([Service.expectedOrigins]) and required user verification.
 //
-// On success the record holds the credential (with cl.UserAgent as its
-// agent) and is verified, and its challenge is gone: both are written in one
+// On success the record holds the credential (with cl.UserAgent as its agent)
+// and is verified, and its challenge is gone: both are written in one
 // compare-and-set on the record's version, so of two responses to one
-// challenge at most one succeeds (DESIGN.md hardening 7).
+// challenge at most one succeeds (docs/compatibility.md, "WebAuthn challenges
+// are single-use").
 func (s *Service) FinishWebAuthnRegistration(ctx context.Context, c account.Caller, cl Client, recordID string, resp RegistrationResponse) (*store.VerificationRecord, error) {
 	if err := account.CheckFirstParty(ctx, s.isFirstParty, c); err != nil {
 		return nil, err
@@ -350,17 +351,18 @@ func (s *Service) FinishWebAuthnRegistration(ctx context.Context, c account.Call
 }
 
 // BindWebAuthn applies POST /api/my-account/mfa-verifications with type
-// WebAuthn (reference/logto-contract.md §1.15, §4.4): it adds the credential
-// of the verified WebAuthn record recordID to the caller's factors, named
-// name when name is not nil. In order: 401 verification_record.permission_denied
-// without identity proof; 400 account_center.field_not_editable unless the
-// passkey field (or, while it is unset, mfa) is Edit; 401 auth.unauthorized
-// without the identities scope; 403 for a third-party client; 400
-// session.mfa.mfa_factor_not_enabled unless WebAuthn is among the enabled
-// factors or passkey sign-in is on ([account.Policies]); 400
-// verification_record.not_found unless
-// the record is an unexpired, verified WebAuthn record the caller created
-// (stricter than Logto, DESIGN.md hardening 1).
+// WebAuthn (docs/compatibility.md, "Order of checks" and "WebAuthn"): it adds
+// the credential of the verified WebAuthn record recordID to the caller's
+// factors, named name when name is not nil. In order: 401
+// verification_record.permission_denied without identity proof; 400
+// account_center.field_not_editable unless the passkey field (or, while it is
+// unset, mfa) is Edit; 401 auth.unauthorized without the identities scope; 403
+// for a third-party client; 400 session.mfa.mfa_factor_not_enabled unless
+// WebAuthn is among the enabled factors or passkey sign-in is on
+// ([account.Policies]); 400 verification_record.not_found unless the record is
+// an unexpired, verified WebAuthn record the caller created (stricter than
+// Logto: docs/compatibility.md, "New-identifier records belong to their
+// creator").
 //
 // The user's MFA is marked enabled only when WebAuthn is among the factors,
 // as Logto does. A record stays usable until it expires, but its credential
@@ -630,11 +632,11 @@ func (u *webauthnUser) WebAuthnName() string                       { return u.na
 func (u *webauthnUser) WebAuthnDisplayName() string                { return u.displayName }
 func (u *webauthnUser) WebAuthnCredentials() []webauthn.Credential { return u.credentials }
 
-// newWebAuthnUser describes u as Logto does (reference/logto-contract.md
-// §4.4): the user handle is the UTF-8 bytes of its id; its name is the
+// newWebAuthnUser describes u as Logto does (docs/compatibility.md,
+// "WebAuthn"): the user handle is the UTF-8 bytes of its id; its name is the
 // primary email, else the phone in international format, else the username,
-// else "Unnamed User"; its display name is its name (even ""), else the
-// same chain.
+// else "Unnamed User"; its display name is its name (even ""), else the same
+// chain.
 func newWebAuthnUser(u *store.User, creds []webauthn.Credential) *webauthnUser {
 	phone := ""
 	if u.PrimaryPhone != "" {

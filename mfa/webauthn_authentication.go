@@ -16,11 +16,12 @@ import (
 	"github.com/accountapi/accountapi/store"
 )
 
-// This file holds the WebAuthn authentication ceremony (WebAuthn Level 3
-// §7.2, "Verifying an Authentication Assertion") used for step-up: a user
-// proves their identity with a passkey they bound, and the verified record
-// counts as identity proof in logto-verification-id like a password record.
-// Logto has no such routes; they are ours (DESIGN.md, "Extensions").
+// This file holds the WebAuthn authentication ceremony (WebAuthn Level 3 §7.2,
+// "Verifying an Authentication Assertion") used for step-up: a user proves
+// their identity with a passkey they bound, and the verified record counts as
+// identity proof in logto-verification-id like a password record. Logto has no
+// such routes; they are ours (docs/compatibility.md, "Step-up verification
+// with an MFA factor").
 
 // RequestOptions is PublicKeyCredentialRequestOptionsJSON (WebAuthn Level 3
 // §5.5), for navigator.credentials.get().

@@ -7,8 +7,9 @@
 // # Messages
 //
 // A [Message] is what a Logto email or SMS connector receives
-// (logto-contract.md §3.5): a [Channel] (email or sms), the recipient as the
-// user gave it, a template type ([github.com/accountapi/accountapi/store.TemplateType], e.g.
+// (docs/compatibility.md, "What the notifier receives"): a [Channel] (email or
+// sms), the recipient as the user gave it, a template type
+// ([github.com/accountapi/accountapi/store.TemplateType], e.g.
 // UserPermissionValidation for a code sent to the user's own address,
 // BindNewIdentifier for a new one), a BCP 47 locale ("" is English) and the
 // code. Email messages also carry the [User] and the [Application] of the

@@ -28,9 +28,9 @@ const DefaultLocale = "en"
 
 // Message is one message to deliver: a one-time code, what a Logto connector
 // receives as {to, type, payload: {code, locale, ...context}}
-// (logto-contract.md §3.5), or a security notice (a Notice… type, e.g.
-// [NoticePasswordChanged]), which carries no code but a [Notice] saying what
-// changed and when.
+// (docs/compatibility.md, "What the notifier receives"), or a security notice
+// (a Notice… type, e.g. [NoticePasswordChanged]), which carries no code but a
+// [Notice] saying what changed and when.
 //
 // A code Message holds a secret. Its String, GoString and LogValue methods
 // leave the code out, so printing or logging a Message does not leak it; its

@@ -25,9 +25,9 @@ var fzLimits = Config{
 	Rand: constReader(7),
 }
 
-// FuzzVerify checks arbitrary passwords against arbitrary digests under
-// every label (DESIGN.md, hardening 2: digests imported from Logto). It must
-// never panic, and:
+// FuzzVerify checks arbitrary passwords against arbitrary digests under every
+// label (docs/compatibility.md, "Password hashing": digests imported from
+// Logto). It must never panic, and:
 //   - a digest Verify cannot check is refused with ErrMalformedDigest or
 //     ErrUnsupportedAlgorithm, without taking a computation slot (nothing
 //     costly ran), with a message that does not depend on the password;

@@ -253,12 +253,12 @@ func (h *Hasher) Verify(ctx context.Context, password, digest string, alg store.
 	}
 }
 
-// VerifyDecoy costs what checking password against an Argon2id digest with
-// the configured parameters costs, and matches nothing. Call it where there
-// is no digest to check (no such user, a user without a password) so that
-// those answers take as long as a wrong password (DESIGN, hardening 2). It
-// takes a computation slot like Verify and returns ctx.Err() if ctx ends
-// while it waits.
+// VerifyDecoy costs what checking password against an Argon2id digest with the
+// configured parameters costs, and matches nothing. Call it where there is no
+// digest to check (no such user, a user without a password) so that those
+// answers take as long as a wrong password (docs/compatibility.md, "Password
+// hashing"). It takes a computation slot like Verify and returns ctx.Err() if
+// ctx ends while it waits.
 func (h *Hasher) VerifyDecoy(ctx context.Context, password string) error {
 	_, err := h.verifyArgon2(ctx, password, h.decoy)
 	return err

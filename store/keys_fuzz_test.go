@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzPhoneKey parses arbitrary text as a phone number (primary phones are
-// unique by PhoneKey, DESIGN.md hardening 5). It must never panic, and:
+// unique by PhoneKey; docs/compatibility.md, "Unique identifiers are enforced
+// by the store"). It must never panic, and:
 //   - a parsed number is digits without a leading zero, at most 20 (a
 //     country code and libphonenumber's longest national number; E.164's
 //     15 is not enforced: libphonenumber deems some longer numbers possible);

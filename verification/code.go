@@ -52,12 +52,13 @@ func utf16Len(s string) int {
 }
 
 // SendCode applies POST /api/verifications/verification-code
-// (reference/logto-contract.md §1.18, §3): it creates a code record for the
-// identifier and sends a six-digit code to it. The user's own primary email
-// or phone gets the UserPermissionValidation template (or BindMfa when asked)
-// and a record bound to the user, which can prove identity; any other address
-// gets the BindNewIdentifier template and an unbound record, which can prove
-// the address for binding — by the caller only.
+// (docs/compatibility.md, "Order of checks" and "Verification codes and
+// lockout"): it creates a code record for the identifier and sends a six-digit
+// code to it. The user's own primary email or phone gets the
+// UserPermissionValidation template (or BindMfa when asked) and a record bound
+// to the user, which can prove identity; any other address gets the
+// BindNewIdentifier template and an unbound record, which can prove the
+// address for binding — by the caller only.
 //
 // Each recipient is sent at most SendLimit.Max codes per window (429
 // request.message_rate_limited), counted across replicas in the store.
@@ -210,9 +211,9 @@ func rateKey(id store.Identifier) string {
 }
 
 // VerifyCode applies POST /api/verifications/verification-code/verify
-// (reference/logto-contract.md §1.18, §3.2): it checks code against the code
-// sent for record recordID and marks the record verified. It returns the
-// record.
+// (docs/compatibility.md, "Order of checks" and "Codes"): it checks code
+// against the code sent for record recordID and marks the record verified. It
+// returns the record.
 //
 // Every attempt counts, in one store statement, before the code is compared,
 // so a burst of guesses cannot exceed the code policy's MaxAttempts; the count, the
@@ -267,7 +268,8 @@ func (s *Service) VerifyCode(ctx context.Context, c account.Caller, id store.Ide
 	return r, nil
 }
 
-// checkCode applies the rules of §3.2 in their order.
+// checkCode applies the rules of docs/compatibility.md, "Codes", in their
+// order.
 func (s *Service) checkCode(ctx context.Context, r *store.VerificationRecord, id store.Identifier, code string) error {
 	if code == "" {
 		return apierror.CodeNotFound
@@ -293,12 +295,13 @@ func (s *Service) checkCode(ctx context.Context, r *store.VerificationRecord, id
 	if s.now().After(vc.CreatedAt.Add(codes.Lifetime)) {
 		return apierror.CodeExpired
 	}
-	// Count, compare and consume in one transaction. The count's UPDATE
-	// holds the code's row until the transaction ends (PostgreSQL; SQLite
+	// Count, compare and consume in one transaction. The count's UPDATE holds
+	// the code's row until the transaction ends (PostgreSQL; SQLite
 	// transactions are serialised), so attempts at one code take turns: an
 	// attempt that follows the right one finds the code consumed (rule 1,
 	// verification_code.not_found) rather than counting past MaxAttempts,
-	// which only wrong codes may exhaust (§3.2 rules 4 and 5).
+	// which only wrong codes may exhaust (docs/compatibility.md, "Codes",
+	// rules 4 and 5).
 	var verdict error
 	err = s.store.InTx(ctx, func(ctx context.Context, tx store.Store) error {
 		tries, err := tx.IncrementCodeTries(ctx, vc.ID)

@@ -31,11 +31,11 @@ type SentinelConfig struct {
 	Now func() time.Time
 }
 
-// Sentinel is Logto's identifier lockout sentinel (reference/logto-contract.md
-// §3.4): it counts failed verifications per target and, when a target fails
-// MaxAttempts times within Window, blocks it for Duration (the policy's
-// members, account.LockoutPolicy) — during which even a right answer is
-// refused with 400 session.verification_blocked_too_many_attempts. The
+// Sentinel is Logto's identifier lockout sentinel (docs/compatibility.md,
+// "Identifier lockout"): it counts failed verifications per target and, when a
+// target fails MaxAttempts times within Window, blocks it for Duration (the
+// policy's members, account.LockoutPolicy) — during which even a right answer
+// is refused with 400 session.verification_blocked_too_many_attempts. The
 // counts live in the store, so every replica sees the same block. Password
 // checks, code checks and the MFA step-up checks all report to it.
 type Sentinel struct {

@@ -12,15 +12,15 @@ import (
 )
 
 // VerifyPassword applies POST /api/verifications/password
-// (reference/logto-contract.md §1.18): it checks the caller's password and
-// returns a verified Password record, bound to the caller, that proves their
-// identity for ten minutes.
+// (docs/compatibility.md, "Order of checks"): it checks the caller's password
+// and returns a verified Password record, bound to the caller, that proves
+// their identity for ten minutes.
 //
 // Failures are counted by the lockout sentinel under a hash of the user id. A
 // user without a password costs the same argon2id computation as a wrong
-// password (DESIGN.md, hardening 2). A digest imported from Logto in another
-// format is re-hashed to argon2id after it verifies. No record is stored on
-// failure.
+// password (docs/compatibility.md, "Password hashing"). A digest imported from
+// Logto in another format is re-hashed to argon2id after it verifies. No
+// record is stored on failure.
 func (s *Service) VerifyPassword(ctx context.Context, c account.Caller, pw string) (*store.VerificationRecord, error) {
 	if pw == "" {
 		return nil, apierror.InvalidInput.WithParam("type", "body").WithDetails("password: expected a non-empty string")

@@ -33,12 +33,12 @@ type SocialAuthorization struct {
 	AuthorizationURI string
 }
 
-// BeginSocial applies POST /api/verifications/social
-// (reference/logto-contract.md §1.18, §7): it asks the connector for an
-// authorization URI and stores, in a new unbound Social record created by
-// the caller, the connector's id and the session the connector wants back
-// when the callback arrives (state, redirect URI, nonce, PKCE verifier, …).
-// Keeping the session in the store lets any replica finish the verification.
+// BeginSocial applies POST /api/verifications/social (docs/compatibility.md,
+// "Order of checks" and "Social identities"): it asks the connector for an
+// authorization URI and stores, in a new unbound Social record created by the
+// caller, the connector's id and the session the connector wants back when the
+// callback arrives (state, redirect URI, nonce, PKCE verifier, …). Keeping the
+// session in the store lets any replica finish the verification.
 //
 // Like Logto it has no first-party check: the record proves nothing until
 // FinishSocial verifies it, and only its creator may do that.
@@ -72,14 +72,16 @@ func (s *Service) BeginSocial(ctx context.Context, c account.Caller, req SocialR
 	return &SocialAuthorization{Record: r, AuthorizationURI: uri}, nil
 }
 
-// FinishSocial applies POST /api/verifications/social/verify (§1.18): it
-// gives the provider's callback data and the stored session to the record's
+// FinishSocial applies POST /api/verifications/social/verify
+// (docs/compatibility.md, "Order of checks" and "Social identities"): it gives
+// the provider's callback data and the stored session to the record's
 // connector and keeps the social user it returns in the record, which then
-// proves that identity to POST and PUT /api/my-account/identities.
-// Verifying a record again replaces the social user.
+// proves that identity to POST and PUT /api/my-account/identities. Verifying a
+// record again replaces the social user.
 //
-// Stricter than Logto (DESIGN.md, hardening 1): only the user who began the
-// verification may finish it; for anyone else the record does not exist.
+// Stricter than Logto (docs/compatibility.md, "New-identifier records belong
+// to their creator"): only the user who began the verification may finish it;
+// for anyone else the record does not exist.
 func (s *Service) FinishSocial(ctx context.Context, c account.Caller, recordID string, data map[string]any) (*store.VerificationRecord, error) {
 	r, err := s.socialRecord(ctx, c, recordID)
 	if err != nil {

@@ -192,10 +192,12 @@ const chromium = "/usr/bin/chromium"
 // the API then says. Screenshots of the main screens go to t.ArtifactDir()
 // (kept with go test -artifacts -outputdir DIR).
 //
-// See ../shared/reference/browser-passkey-testing.md for the set-up: the
-// page is loaded as localhost (the passkeys' RP id), the authenticator has
-// presence simulation and user verification on, and every browser call has
-// its own deadline.
+// The set-up avoids what makes a headless passkey test hang or fail: the page
+// is loaded as localhost (the passkeys' RP id; an IP address such as 127.0.0.1
+// cannot be one), the virtual authenticator has presence simulation and user
+// verification on (without them navigator.credentials.create() hangs or fails
+// with NotAllowedError), and every browser call has its own deadline (a
+// missing authenticator makes a call hang rather than fail).
 func TestAccountPageInBrowser(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skipf("%s not found: skipping the account page's browser test (install Debian's chromium to run it)", chromium)
