@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// corsPolicy answers the CORS side of the Account API's requests.
+// corsPolicy answers the CORS side of the Account API's requests
+// (docs/compatibility.md, "CORS").
 //
 // Logto lets any origin call the Account API (bearer tokens, not cookies,
 // authenticate it) and exposes every header. The library allows only the
