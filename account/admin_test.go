@@ -22,7 +22,7 @@ import (
 )
 
 // Tests of the Management API's user use cases (Admin) for what the HTTP
-// tests (httpadapter/management_*_test.go) cannot stage: races the checks
+// tests (e2e/httpadapter/management_*_test.go) cannot stage: races the checks
 // cannot see on SQLite, failing revokers, deterministic token values, the
 // connector error mapping. Helpers start with "ma".
 

@@ -23,7 +23,7 @@ import (
 // concurrent one after the checks passed. A wrapper hides from the checks
 // what the concurrent request wrote, so the store's unique indexes decide,
 // as they would on PostgreSQL. Everything else is in
-// httpadapter/social_test.go.
+// e2e/httpadapter/social_test.go.
 
 var idNow = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 

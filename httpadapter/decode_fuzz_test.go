@@ -5,7 +5,8 @@ package httpadapter
 // nullable rules, the NUL refusal and the size cap), and the second-level
 // decoders some routes run on members (the WebAuthn payload guards, the
 // Management API's profile and milliseconds). FuzzHandler and
-// FuzzRouteBody (package httpadapter_test) fuzz them through the routes.
+// FuzzRouteBody (package httpadapter_test, in e2e/httpadapter) fuzz them
+// through the routes.
 
 import (
 	"bytes"

@@ -2,7 +2,9 @@ package httpadapter_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log"
 	"net/http"
 
@@ -79,4 +81,13 @@ func Example_wiring() {
 	mgmt.Mount(internal, "") // POST /api/users, …
 	go http.ListenAndServe("127.0.0.1:9090", internal)
 	log.Fatal(http.ListenAndServe(":8080", public))
+}
+
+func ExampleOpenAPI() {
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+	}
+	json.Unmarshal(httpadapter.OpenAPI(), &doc)
+	fmt.Println(doc.OpenAPI)
+	// Output: 3.1.0
 }

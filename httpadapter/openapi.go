@@ -16,8 +16,8 @@ import (
 // OpenAPI hands out copies.
 //
 // The test suite keeps it honest: every response a test receives through
-// env.do is validated against it (openapi_test.go), and the routes it lists
-// are probed against the handlers both ways.
+// env.do is validated against it (e2e/httpadapter/openapi_test.go), and the
+// routes it lists are probed against the handlers both ways.
 //
 //go:embed openapi.json
 var openAPIDocument string

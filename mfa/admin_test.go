@@ -19,7 +19,7 @@ import (
 )
 
 // Tests of the Management API's MFA use cases (Admin). The HTTP routes are
-// tested in httpadapter/management_mfa_test.go; these check what the routes
+// tested in e2e/httpadapter/management_mfa_test.go; these check what the routes
 // cannot see: the otpauth URI, sealing at rest, races. Helpers start with
 // "ma".
 

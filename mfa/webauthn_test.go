@@ -30,7 +30,7 @@ import (
 )
 
 // Use-case tests of the WebAuthn ceremonies, the factor list, rename and
-// delete. The HTTP adapter's tests (httpadapter/webauthn_test.go) cover the
+// delete. The HTTP adapter's tests (e2e/httpadapter/webauthn_test.go) cover the
 // wire contract and every refusal; these cover what only the use cases can
 // show: go-webauthn's session survives the trip through a record, the
 // randomness is the injected one, and the store's compare-and-set failures.

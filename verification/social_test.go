@@ -15,7 +15,7 @@ import (
 
 // The social use cases' paths that the HTTP tests cannot reach
 // deterministically: a concurrent verification of one record, a token whose
-// user is gone. The routes' order and codes are httpadapter/social_test.go's.
+// user is gone. The routes' order and codes are e2e/httpadapter/social_test.go's.
 
 // interleavingStore updates the record once, as a concurrent verification
 // would, just before the first UpdateVerificationRecord of the use case.

@@ -30,7 +30,7 @@ import (
 // URI and the PKCE verifier, and a userinfo endpoint, and signs real RS256 ID
 // tokens that go-oidc verifies. Cases that a conforming provider never
 // produces (a wrong audience, a foreign key, a bad at_hash) are made by
-// changing what it signs. httpadapter/oidc_e2e_test.go runs the whole flow
+// changing what it signs. e2e/httpadapter/oidc_e2e_test.go runs the whole flow
 // against ory/fosite.
 
 const (

@@ -1,183 +1,243 @@
-package main
+// Package accountpage_test drives the example server's account page
+// (examples/server) in headless Chromium. It lives in the e2e module, with
+// the browser driver it needs, so that the library's go.mod does not carry
+// chromedp: the server is built once (TestMain) and each test starts it as a
+// subprocess with its own SQLite file, outbox and development secret.
+package accountpage_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/pquerna/otp/totp"
 
 	cdpwa "github.com/chromedp/cdproto/webauthn"
 )
 
-// TestDevSignIn checks the development sign-in: the API's error shape for
-// wrong credentials (in the request's language), the same answer for an
-// unknown user, a token the Account API accepts, and strict bodies.
-func TestDevSignIn(t *testing.T) {
-	const secret = "dev-sign-in-secret-dev-sign-in-secret"
-	base, _ := startServer(t, config{DevSecret: secret})
-	admin, _ := mintDevToken(secret, "admin", "all", time.Hour)
-	status, user := call(t, "POST", base+"/api/users", admin, map[string]any{
-		"username": "dora", "primaryEmail": "dora@example.com", "password": "Correct-Horse-9",
-	})
-	if status != 200 {
-		t.Fatalf("POST /api/users = %d %v", status, user)
-	}
+// serverBinary is the example server, built by TestMain; "" when Chromium is
+// absent (every test here skips then).
+var serverBinary string
 
-	for _, tc := range []struct {
-		name, identifier, password, lang string
-		status                           int
-		code, message                    string
-	}{
-		{"wrong password", "dora", "wrong", "", 422, "session.invalid_credentials", "Incorrect account or password. Please check your input."},
-		{"wrong password in German", "dora", "wrong", "de", 422, "session.invalid_credentials", "Konto oder Passwort ist falsch. Bitte überprüfe deine Eingabe."},
-		{"unknown user", "nobody", "Correct-Horse-9", "", 422, "session.invalid_credentials", "Incorrect account or password. Please check your input."},
-		{"unknown email", "nobody@example.com", "Correct-Horse-9", "", 422, "session.invalid_credentials", ""},
-		{"empty password", "dora", "", "", 400, "guard.invalid_input", ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			status, body := call(t, "POST", base+"/dev/sign-in", "",
-				map[string]any{"identifier": tc.identifier, "password": tc.password}, "Accept-Language", tc.lang)
-			if status != tc.status || body["code"] != tc.code || (tc.message != "" && body["message"] != tc.message) {
-				t.Errorf("POST /dev/sign-in = %d %v, want %d %s %q", status, body, tc.status, tc.code, tc.message)
-			}
-		})
-	}
-
-	if status, body := call(t, "POST", base+"/dev/sign-in", "", map[string]any{"identifier": "dora", "password": "x", "extra": 1}); status != 400 {
-		t.Errorf("unknown member: %d %v, want 400", status, body)
-	}
-	for _, identifier := range []string{"dora", "dora@example.com", "DORA@example.com"} {
-		status, tok := call(t, "POST", base+"/dev/sign-in", "", map[string]any{"identifier": identifier, "password": "Correct-Horse-9"})
-		if status != 200 || tok["tokenType"] != "Bearer" || tok["expiresIn"] != float64(900) || tok["userId"] != user["id"] {
-			t.Fatalf("sign in as %s: %d %v", identifier, status, tok)
-		}
-		if status, me := call(t, "GET", base+"/api/my-account", tok["accessToken"].(string), nil); status != 200 || me["username"] != "dora" {
-			t.Errorf("GET /api/my-account with the development token: %d %v", status, me)
-		}
-	}
+// TestMain builds the example server once for every test.
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
 }
 
-// TestDevSignInLockout checks that the development sign-in reports to the
-// lockout sentinel, under the target POST /api/verifications/password uses.
-func TestDevSignInLockout(t *testing.T) {
-	const secret = "dev-lockout-secret-dev-lockout-secret"
-	base, _ := startServer(t, config{DevSecret: secret})
-	admin, _ := mintDevToken(secret, "admin", "all", time.Hour)
-	status, user := call(t, "POST", base+"/api/users", admin, map[string]any{"username": "eve", "password": "Correct-Horse-9"})
-	if status != 200 {
-		t.Fatalf("POST /api/users = %d %v", status, user)
-	}
-	if status, body := call(t, "PATCH", base+"/api/sign-in-exp", admin, map[string]any{
-		"sentinelPolicy": map[string]any{"maxAttempts": 2, "lockoutDuration": 10},
-	}); status != 200 {
-		t.Skipf("PATCH /api/sign-in-exp sentinelPolicy = %d %v: cannot lower the lockout threshold here", status, body)
-	}
-	for range 2 {
-		call(t, "POST", base+"/dev/sign-in", "", map[string]any{"identifier": "eve", "password": "wrong"})
-	}
-	status, body := call(t, "POST", base+"/dev/sign-in", "", map[string]any{"identifier": "eve", "password": "Correct-Horse-9"})
-	if status != 400 || body["code"] != "session.verification_blocked_too_many_attempts" {
-		t.Errorf("right password after the block: %d %v", status, body)
-	}
-	tok, _ := mintDevToken(secret, user["id"].(string), DefaultUserScope, time.Hour)
-	if status, body := call(t, "POST", base+"/api/verifications/password", tok, map[string]any{"password": "Correct-Horse-9"}); status != 400 {
-		t.Errorf("POST /api/verifications/password after the block: %d %v, want the same block", status, body)
-	}
-}
-
-// TestDevRoutes checks the development outbox and settings, the page's
-// files and headers, and that a server whose secret was made up still
-// accepts the page's tokens.
-func TestDevRoutes(t *testing.T) {
-	base, _ := startServer(t, config{}) // the secret is made up and printed
-	status, cfg := call(t, "GET", base+"/dev/config", "", nil)
-	if status != 200 || cfg["development"] != true || fmt.Sprint(cfg["socialConnectors"]) != "[mock-social]" {
-		t.Fatalf("GET /dev/config = %d %v", status, cfg)
-	}
-	if status, body := call(t, "GET", base+"/dev/outbox", "", nil); status != 401 || body["code"] != "auth.unauthorized" {
-		t.Errorf("GET /dev/outbox without a token = %d %v", status, body)
-	}
-
-	// Nobody can create a user without the printed admin token, so sign in
-	// as nobody and check the answer, then check the page.
-	if status, body := call(t, "POST", base+"/dev/sign-in", "", map[string]any{"identifier": "x", "password": "y"}); status != 422 {
-		t.Errorf("POST /dev/sign-in = %d %v", status, body)
-	}
-	for path, want := range map[string]string{"/": "text/html", "/static/page.js": "text/javascript", "/static/page.css": "text/css"} {
-		resp, err := http.Get(base + path)
+func runTests(m *testing.M) int {
+	if _, err := os.Stat(chromium); err == nil {
+		dir, err := os.MkdirTemp("", "accountpage-")
 		if err != nil {
-			t.Fatal(err)
+			fmt.Fprintln(os.Stderr, err)
+			return 1
 		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), want) ||
-			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
-			t.Errorf("GET %s = %d %q, CSP %q", path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy"))
+		defer os.RemoveAll(dir)
+		serverBinary = filepath.Join(dir, "server")
+		if err := buildServer(serverBinary); err != nil {
+			fmt.Fprintf(os.Stderr, "building the example server: %v\n", err)
+			return 1
 		}
 	}
-	if resp, err := http.Get(base + "/static/"); err != nil || resp.StatusCode != 404 {
-		t.Errorf("GET /static/ lists the directory: %v %v", resp.Status, err)
-	}
+	return m.Run()
 }
 
-// TestDevOutbox checks that GET /dev/outbox shows the code just sent to a
-// new address, as the outbox file has it.
-func TestDevOutbox(t *testing.T) {
-	const secret = "dev-outbox-secret-dev-outbox-secret"
-	base, outbox := startServer(t, config{DevSecret: secret})
-	admin, _ := mintDevToken(secret, "admin", "all", time.Hour)
-	_, user := call(t, "POST", base+"/api/users", admin, map[string]any{"username": "fay"})
-	tok, _ := mintDevToken(secret, user["id"].(string), DefaultUserScope, time.Hour)
-	if status, body := call(t, "POST", base+"/api/verifications/verification-code", tok, map[string]any{
-		"identifier": map[string]any{"type": "email", "value": "Fay@Example.com"},
-	}); status != 201 {
-		t.Fatalf("send code = %d %v", status, body)
+// buildServer builds github.com/accountapi/accountapi/examples/server into
+// out. It builds in the library's module directory, whose go.mod and go.sum
+// hold the server's dependencies (this module's list only what its tests
+// import); e2e/go.mod's replace makes that directory the checkout this
+// module sits in.
+func buildServer(out string) error {
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goTool); err != nil {
+		if goTool, err = exec.LookPath("go"); err != nil {
+			return fmt.Errorf("finding the go command: %w", err)
+		}
 	}
-	status, body := call(t, "GET", base+"/dev/outbox?to=fay@example.com", tok, nil)
-	msgs, _ := body["messages"].([]any)
-	if status != 200 || len(msgs) != 1 {
-		t.Fatalf("GET /dev/outbox = %d %v", status, body)
+	list := exec.Command(goTool, "list", "-m", "-f", "{{.Dir}}", "github.com/accountapi/accountapi")
+	var stderr bytes.Buffer
+	list.Stderr = &stderr
+	dir, err := list.Output()
+	if err != nil {
+		return fmt.Errorf("go list -m github.com/accountapi/accountapi: %w: %s", err, stderr.Bytes())
 	}
-	m := msgs[0].(map[string]any)
-	if m["code"] != lastCode(t, outbox) || m["channel"] != "email" || m["type"] != "BindNewIdentifier" {
-		t.Errorf("message %v, outbox code %s", m, lastCode(t, outbox))
+	build := exec.Command(goTool, "build", "-o", out, "github.com/accountapi/accountapi/examples/server")
+	build.Dir = strings.TrimSpace(string(dir))
+	if output, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build in %s: %w\n%s", build.Dir, err, output)
 	}
-	if _, body := call(t, "GET", base+"/dev/outbox?to=someone@example.com", tok, nil); fmt.Sprint(body["messages"]) != "[]" {
-		t.Errorf("messages to someone else: %v", body)
-	}
+	return nil
 }
 
-// TestProductionHasNoDevRoutes checks that with a real identity provider
-// the page is served and the development routes are not.
-func TestProductionHasNoDevRoutes(t *testing.T) {
-	base, _ := startServer(t, config{
-		JWKSURL: "https://idp.example.invalid/.well-known/jwks.json",
-		// Production mode requires the key that seals MFA secrets.
-		EncryptionKeys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")},
+// defaultUserScope is the scope the example server's token command grants a
+// user unless told otherwise (DefaultUserScope in examples/server/token.go):
+// everything the Account API reads.
+const defaultUserScope = "openid profile email phone address custom_data identities"
+
+// mintDevToken signs a development access token as the example server
+// verifies it (examples/server/token.go): HS256 with the development
+// secret, claims sub, scope (space-separated), iat and exp.
+func mintDevToken(secret, sub, scope string, ttl time.Duration) (string, error) {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: []byte(secret)},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return "", err
+	}
+	now := time.Now()
+	claims := struct {
+		jwt.Claims
+		Scope string `json:"scope"`
+	}{
+		Claims: jwt.Claims{Subject: sub, IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(ttl))},
+		Scope:  scope,
+	}
+	return jwt.Signed(signer).Claims(claims).Serialize()
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's output copier and the
+// test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServer runs the example server with a fresh SQLite file and outbox,
+// in development mode with the HS256 secret devSecret, on a free loopback
+// port, and returns its base URL and the outbox's path. The process is
+// stopped (SIGTERM, then killed if it lingers) when the test ends; it must
+// exit cleanly.
+func startServer(t *testing.T, devSecret string) (base, outbox string) {
+	t.Helper()
+	dir := t.TempDir()
+	outbox = filepath.Join(dir, "outbox.jsonl")
+	cmd := exec.Command(serverBinary,
+		"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "test.db"),
+		"-dev-secret", devSecret, "-outbox", outbox)
+	// Only the flags configure it: the ACCOUNTAPI_* variables of whoever
+	// runs the tests would otherwise be the flags' defaults.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ACCOUNTAPI_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the example server: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("the example server: %v\n%s", err, stderr.String())
+			}
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Errorf("the example server did not stop within 15s of SIGTERM; killed\n%s", stderr.String())
+		}
+		if t.Failed() {
+			t.Logf("the example server's log:\n%s", stderr.String())
+		}
 	})
-	for _, path := range []string{"/dev/config", "/dev/outbox"} {
-		if resp, err := http.Get(base + path); err != nil || resp.StatusCode != 404 {
-			t.Errorf("GET %s in production: %v %v", path, resp.Status, err)
+	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1], outbox
+		}
+		select {
+		case err := <-done:
+			done <- err // for the clean-up
+			t.Fatalf("the server stopped: %v\n%s%s", err, stdout.String(), stderr.String())
+		default:
 		}
 	}
-	if status, _ := call(t, "POST", base+"/dev/sign-in", "", map[string]any{"identifier": "a", "password": "b"}); status != 404 {
-		t.Errorf("POST /dev/sign-in in production = %d, want 404", status)
+	t.Fatalf("the server did not start:\n%s%s", stdout.String(), stderr.String())
+	return "", ""
+}
+
+// call sends a JSON request, with the bearer token when not "" and the
+// header pairs given, and decodes the JSON object answered.
+func call(t *testing.T, method, url, token string, body any, header ...string) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
 	}
-	if resp, err := http.Get(base + "/"); err != nil || resp.StatusCode != 200 {
-		t.Errorf("GET / in production: %v %v", resp.Status, err)
+	r, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	r.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	json.Unmarshal(data, &m)
+	return resp.StatusCode, m
+}
+
+// lastCode returns the code of the outbox's last message.
+func lastCode(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var m struct {
+		Payload struct {
+			Code string `json:"code"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil || m.Payload.Code == "" {
+		t.Fatalf("last outbox line %q: %v", lines[len(lines)-1], err)
+	}
+	return m.Payload.Code
 }
 
 // chromium is where Debian's chromium package puts the browser.
@@ -207,7 +267,7 @@ func TestAccountPageInBrowser(t *testing.T) {
 		secret = "account-page-secret-account-page-secret"
 		pw     = "Correct-Horse-9"
 	)
-	base, outbox := startServer(t, config{DevSecret: secret})
+	base, outbox := startServer(t, secret)
 	origin := strings.Replace(base, "127.0.0.1", "localhost", 1)
 	admin, _ := mintDevToken(secret, "admin", "all", time.Hour)
 	status, user := call(t, "POST", base+"/api/users", admin, map[string]any{
@@ -216,7 +276,7 @@ func TestAccountPageInBrowser(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("POST /api/users = %d %v", status, user)
 	}
-	userTok, _ := mintDevToken(secret, user["id"].(string), DefaultUserScope, time.Hour)
+	userTok, _ := mintDevToken(secret, user["id"].(string), defaultUserScope, time.Hour)
 
 	b, authID := openBrowser(t, origin)
 	t.Logf("browser ready: %v", time.Since(start).Round(time.Millisecond))
@@ -393,7 +453,7 @@ func TestAccountPageControlsInBrowser(t *testing.T) {
 		pw     = "Correct-Horse-9"
 		newPw  = "Another-Horse-7"
 	)
-	base, _ := startServer(t, config{DevSecret: secret})
+	base, _ := startServer(t, secret)
 	origin := strings.Replace(base, "127.0.0.1", "localhost", 1)
 	admin, _ := mintDevToken(secret, "admin", "all", time.Hour)
 	status, user := call(t, "POST", base+"/api/users", admin, map[string]any{
@@ -402,10 +462,16 @@ func TestAccountPageControlsInBrowser(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("POST /api/users = %d %v", status, user)
 	}
-	userTok, _ := mintDevToken(secret, user["id"].(string), DefaultUserScope, time.Hour)
-	// Let users delete themselves, so that the page offers it.
-	fields := devSettings().Fields
-	fields.DeleteAccount = "Edit"
+	userTok, _ := mintDevToken(secret, user["id"].(string), defaultUserScope, time.Hour)
+	// Let users delete themselves, so that the page offers it: the example's
+	// settings (devSettings in examples/server/server.go) with deletion
+	// editable.
+	status, center := call(t, "GET", base+"/api/account-center", admin, nil)
+	fields, ok := center["fields"].(map[string]any)
+	if status != 200 || !ok {
+		t.Fatalf("GET /api/account-center = %d %v", status, center)
+	}
+	fields["deleteAccount"] = "Edit"
 	if status, body := call(t, "PATCH", base+"/api/account-center", admin, map[string]any{"fields": fields}); status != 200 {
 		t.Fatalf("PATCH /api/account-center = %d %v", status, body)
 	}
