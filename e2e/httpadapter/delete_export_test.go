@@ -15,9 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/event"
-	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -525,7 +525,7 @@ func TestExportHasNoSecret(t *testing.T) {
 		var opts []envOption
 		if sealed {
 			name = "sealed"
-			opts = append(opts, withMFAConfig(func(c *mfa.Config) { c.EncryptionKeys = [][]byte{bytes.Repeat([]byte{7}, 32)} }))
+			opts = append(opts, withConfig(func(c *accountapi.Config) { c.EncryptionKeys = [][]byte{bytes.Repeat([]byte{7}, 32)} }))
 		}
 		t.Run(name, func(t *testing.T) {
 			e := sxNewEnv(t, account.Notices{}, opts...)

@@ -19,16 +19,16 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/bearer"
+	"github.com/accountapi/accountapi/connector"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/httpadapter"
-	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
 	"github.com/accountapi/accountapi/store/sqlite"
-	"github.com/accountapi/accountapi/verification"
 )
 
 // testSecret signs the tests' HS256 tokens.
@@ -113,7 +113,9 @@ func (e *events) named(n event.Name) []event.Event {
 	return out
 }
 
-// env is one Account API under test: handlers over a fresh SQLite store.
+// env is one Account API under test: accountapi.New over a fresh SQLite
+// store, with a settable clock, cheap password hashing, an outbox for the
+// codes and a recorder of the events.
 type env struct {
 	t        testing.TB
 	store    store.Store
@@ -124,18 +126,23 @@ type env struct {
 	handler  http.Handler
 	// accountHandler is the AccountHandler behind handler.
 	accountHandler *httpadapter.AccountHandler
+	// api is what accountapi.New built.
+	api *accountapi.API
 }
 
 // envConfig tweaks an env before it is built.
 type envConfig struct {
 	store        store.Store
-	accountCfg   []func(*account.Config)
-	verifyCfg    []func(*verification.Config)
-	mfaCfg       []func(*mfa.Config)
+	configs      []func(*accountapi.Config)
 	settings     *store.AccountCenter
 	policies     []func(*account.Policies)
 	cacheTTL     time.Duration
 	isFirstParty account.FirstPartyFunc
+	notices      notify.Notifier
+	// accountConnectors, when set, are the connectors the Account API's
+	// routes see, while the Verification API's see Config.Connectors: a
+	// connector removed or replaced after a record named it.
+	accountConnectors connector.Set
 }
 
 type envOption func(*envConfig)
@@ -145,17 +152,31 @@ func withAccountCenter(ac store.AccountCenter) envOption {
 	return func(c *envConfig) { c.settings = &ac }
 }
 
-// withFirstParty installs a first-party predicate.
+// withFirstParty installs a first-party predicate (by default every client
+// is first-party).
 func withFirstParty(f account.FirstPartyFunc) envOption {
 	return func(c *envConfig) { c.isFirstParty = f }
 }
 
-func withAccountConfig(f func(*account.Config)) envOption {
-	return func(c *envConfig) { c.accountCfg = append(c.accountCfg, f) }
+// withConfig adjusts the accountapi.Config the env is built with, after the
+// env's own choices: MFA secrets in plain text unless EncryptionKeys is set,
+// the outbox as the notifier of codes, no security notices.
+func withConfig(f func(*accountapi.Config)) envOption {
+	return func(c *envConfig) { c.configs = append(c.configs, f) }
 }
 
-func withVerificationConfig(f func(*verification.Config)) envOption {
-	return func(c *envConfig) { c.verifyCfg = append(c.verifyCfg, f) }
+// withNotices sends the security notices to n (by default they are dropped,
+// so that the outbox holds codes only).
+func withNotices(n notify.Notifier) envOption {
+	return func(c *envConfig) { c.notices = n }
+}
+
+// withAccountConnectors serves the Account API's routes from a second API
+// over the same store whose connectors are set, and the Verification API's
+// from the env's: what a host sees when it changes its connectors between a
+// verification and its use.
+func withAccountConnectors(set connector.Set) envOption {
+	return func(c *envConfig) { c.accountConnectors = set }
 }
 
 // withPolicies adjusts the host's default sign-in-experience policies the
@@ -169,12 +190,6 @@ func withPolicies(f func(*account.Policies)) envOption {
 // request reads the store).
 func withCacheTTL(d time.Duration) envOption {
 	return func(c *envConfig) { c.cacheTTL = d }
-}
-
-// withMFAConfig adjusts the MFA service's config (by default secrets are
-// stored in plain text).
-func withMFAConfig(f func(*mfa.Config)) envOption {
-	return func(c *envConfig) { c.mfaCfg = append(c.mfaCfg, f) }
 }
 
 // withStore builds the env over st instead of a fresh SQLite store.
@@ -292,73 +307,64 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	for _, f := range cfg.policies {
 		f(&policies)
 	}
-	settings, err := account.NewSettings(account.SettingsConfig{Store: st, Now: e.clock.Now, CacheTTL: cfg.cacheTTL, Policies: policies})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.settings = settings
-	hasher := cheapHasher(t)
-	acfg := account.Config{
-		Store: st, Settings: settings, Hasher: hasher, Events: e.events, Now: e.clock.Now,
-		IsFirstParty: cfg.isFirstParty,
-	}
-	for _, f := range cfg.accountCfg {
-		f(&acfg)
-	}
-	acct, err := account.New(acfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vcfg := verification.Config{
-		Store: st, Hasher: hasher, Settings: settings, Notifier: e.outbox, Events: e.events, Now: e.clock.Now,
-		IsFirstParty: cfg.isFirstParty,
-	}
-	for _, f := range cfg.verifyCfg {
-		f(&vcfg)
-	}
-	verif, err := verification.New(vcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := account.NewAdmin(account.AdminConfig{Store: st, Hasher: hasher, Events: e.events, Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
+	first := cfg.isFirstParty
+	if first == nil {
+		first = accountapi.AllClientsFirstParty
 	}
 	auth, err := bearer.NewHS256(bearer.HS256Config{Secret: []byte(testSecret), Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mcfg := mfa.Config{
-		Store: st, Settings: settings, Events: e.events, Now: e.clock.Now, IsFirstParty: cfg.isFirstParty,
-		Sentinel: verif.Sentinel(),
+	ac2 := accountapi.Config{
+		Store: st, Authenticator: auth, FirstParty: first,
+		Policies: policies, SettingsCacheTTL: cfg.cacheTTL,
+		Password: password.Config{Params: password.Params{Memory: 64, Time: 1}},
+		Notifier: envNotifier{codes: e.outbox, notices: cfg.notices},
+		Events:   e.events,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:      e.clock.Now,
+		// Logto's CORS policy, which the CORS tests check.
+		AllowedOrigins: []string{"*"},
+		MaxBodyBytes:   64 << 10,
 	}
-	for _, f := range cfg.mfaCfg {
-		f(&mcfg)
+	for _, f := range cfg.configs {
+		f(&ac2)
 	}
-	mfaSvc, err := mfa.New(mcfg)
+	ac2.InsecurePlaintextMFASecrets = len(ac2.EncryptionKeys) == 0
+	api, err := accountapi.New(ac2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ah, err := httpadapter.NewAccountHandler(httpadapter.AccountConfig{
-		Authenticator: auth, Account: acct, Verification: verif, MFA: mfaSvc, Logger: quiet, MaxBodyBytes: 64 << 10,
-		AllowedOrigins: []string{"*"}, // Logto's CORS policy, which the CORS tests check
-	})
-	if err != nil {
-		t.Fatal(err)
+	e.api, e.settings, e.accountHandler, e.handler = api, api.Settings(), api.AccountHandler(), api.Handler()
+	if cfg.accountConnectors != nil {
+		ac2.Connectors = cfg.accountConnectors
+		other, err := accountapi.New(ac2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/api/verifications/", api.Handler())
+		mux.Handle("/", other.Handler())
+		e.handler = mux
 	}
-	mh, err := httpadapter.NewManagementHandler(httpadapter.ManagementConfig{
-		Authenticator: auth, Admin: admin, Settings: settings, Logger: quiet,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	ah.Mount(mux, "")
-	mh.Mount(mux, "")
-	e.handler = mux
-	e.accountHandler = ah
 	return e
+}
+
+// envNotifier sends codes to the env's outbox and security notices to
+// notices, or nowhere.
+type envNotifier struct {
+	codes   *outbox
+	notices notify.Notifier
+}
+
+func (n envNotifier) Notify(ctx context.Context, m notify.Message) error {
+	if !notify.IsNotice(m.Type) {
+		return n.codes.Notify(ctx, m)
+	}
+	if n.notices == nil {
+		return nil
+	}
+	return n.notices.Notify(ctx, m)
 }
 
 // patchSignInExp stores sign-in-experience policies through the env's

@@ -49,10 +49,10 @@ import (
 	"github.com/pquerna/otp/totp"
 	"golang.org/x/net/http/httpguts"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/bearer"
 	"github.com/accountapi/accountapi/connector"
-	"github.com/accountapi/accountapi/httpadapter"
 	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/password"
@@ -183,10 +183,7 @@ func fzBuild(dir string) (*fzServer, error) {
 	// Argon2 and bcrypt digests imported through POST /api/users are
 	// computed with their own parameters: tight limits keep every input
 	// cheap (the limits themselves are FuzzVerify's business).
-	hasher, err := password.New(password.Config{
-		Params:    password.Params{Memory: 64, Time: 1},
-		MaxMemory: 1024, MaxTime: 4, MaxThreads: 4, MaxBcryptCost: 5,
-	})
+	hasher, err := password.New(fzPasswordConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -239,64 +236,40 @@ type fzDiscard struct{}
 
 func (fzDiscard) Notify(context.Context, notify.Message) error { return nil }
 
-// fzServices are the use cases over one store.
-type fzServices struct {
-	settings *account.Settings
-	account  *account.Service
-	verif    *verification.Service
-	mfa      *mfa.Service
-	admin    *account.Admin
-	mfaAdmin *mfa.Admin
+// fzPasswordConfig is the hasher of the fixtures and of the services.
+var fzPasswordConfig = password.Config{
+	Params:    password.Params{Memory: 64, Time: 1},
+	MaxMemory: 1024, MaxTime: 4, MaxThreads: 4, MaxBcryptCost: 5,
 }
 
-func (s *fzServer) services(st store.Store, rnd io.Reader) (*fzServices, error) {
-	now := func() time.Time { return fzNow }
-	connectors := connector.Set{
-		"mock":  connector.Mock{},
-		"email": connector.Passive(connector.TypeEmail),
+// services builds the library over st with accountapi.New, as a host would:
+// randomness from rnd, the fixed clock, the handlers' failure reports to
+// logger, and a small body cap, so that the fuzzer reaches 413 with short
+// inputs.
+func (s *fzServer) services(st store.Store, rnd io.Reader, logger *slog.Logger) (*accountapi.API, error) {
+	auth, err := bearer.NewHS256(bearer.HS256Config{Secret: []byte(fzSecret), Now: func() time.Time { return fzNow }})
+	if err != nil {
+		return nil, err
 	}
-	var out fzServices
-	var err error
-	out.settings, err = account.NewSettings(account.SettingsConfig{
-		Store: st, Now: now, CacheTTL: -1,
+	return accountapi.New(accountapi.Config{
+		Store: st, Authenticator: auth, FirstParty: accountapi.AllClientsFirstParty,
+		// The fixtures store TOTP secrets and backup codes as they are.
+		InsecurePlaintextMFASecrets: true,
+		SettingsCacheTTL:            -1,
 		Policies: account.Policies{MFA: account.MFAPolicy{
 			Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn, store.FactorBackupCode},
 		}},
+		Password: fzPasswordConfig,
+		Notifier: fzDiscard{},
+		Connectors: connector.Set{
+			"mock":  connector.Mock{},
+			"email": connector.Passive(connector.TypeEmail),
+		},
+		MaxBodyBytes: 4 << 10,
+		Logger:       logger,
+		Now:          func() time.Time { return fzNow },
+		Rand:         rnd,
 	})
-	if err != nil {
-		return nil, err
-	}
-	out.account, err = account.New(account.Config{
-		Store: st, Settings: out.settings, Hasher: s.hasher, Connectors: connectors, Now: now, Rand: rnd,
-	})
-	if err != nil {
-		return nil, err
-	}
-	out.verif, err = verification.New(verification.Config{
-		Store: st, Hasher: s.hasher, Settings: out.settings, Notifier: fzDiscard{}, Connectors: connectors,
-		Now: now, Rand: rnd,
-	})
-	if err != nil {
-		return nil, err
-	}
-	out.mfa, err = mfa.New(mfa.Config{
-		Store: st, Settings: out.settings, Sentinel: out.verif.Sentinel(), Now: now, Rand: rnd,
-	})
-	if err != nil {
-		return nil, err
-	}
-	out.admin, err = account.NewAdmin(account.AdminConfig{
-		Store: st, Hasher: s.hasher, Connectors: connectors, Now: now, Rand: rnd,
-		Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		return nil, err
-	}
-	out.mfaAdmin, err = mfa.NewAdmin(mfa.AdminConfig{Store: st, Now: now, Rand: rnd})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
 }
 
 // reset rebuilds the server over a fresh copy of the fixture database.
@@ -318,36 +291,13 @@ func (s *fzServer) reset() error {
 	if err != nil {
 		return err
 	}
-	svc, err := s.services(st, fzRand(1))
-	if err != nil {
-		st.Close()
-		return err
-	}
-	auth, err := bearer.NewHS256(bearer.HS256Config{Secret: []byte(fzSecret), Now: func() time.Time { return fzNow }})
-	if err != nil {
-		st.Close()
-		return err
-	}
 	// The handlers log what made a 5xx; a failing input shows it.
-	logger := slog.New(slog.NewTextHandler(&s.log, nil))
-	// A small cap, so that the fuzzer reaches 413 with short inputs.
-	const maxBody = 4 << 10
-	ah, err := httpadapter.NewAccountHandler(httpadapter.AccountConfig{
-		Authenticator: auth, Account: svc.account, Verification: svc.verif, MFA: svc.mfa,
-		Logger: logger, MaxBodyBytes: maxBody,
-	})
+	api, err := s.services(st, fzRand(1), slog.New(slog.NewTextHandler(&s.log, nil)))
 	if err != nil {
 		st.Close()
 		return err
 	}
-	mh, err := httpadapter.NewManagementHandler(httpadapter.ManagementConfig{
-		Authenticator: auth, Admin: svc.admin, Settings: svc.settings, MFA: svc.mfaAdmin,
-		Logger: logger, MaxBodyBytes: maxBody,
-	})
-	if err != nil {
-		st.Close()
-		return err
-	}
+	ah, mh := api.AccountHandler(), api.ManagementHandler()
 	mux := http.NewServeMux()
 	ah.Mount(mux, "")
 	mh.Mount(mux, "")
@@ -357,7 +307,7 @@ func (s *fzServer) reset() error {
 
 // populate stores the fixtures in st.
 func (s *fzServer) populate(ctx context.Context, st store.Store) error {
-	svc, err := s.services(st, fzRand(0))
+	svc, err := s.services(st, fzRand(0), slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
@@ -472,11 +422,11 @@ func (s *fzServer) populate(ctx context.Context, st store.Store) error {
 	// with fixed challenges.
 	caller := account.Caller{UserID: fzAlice, Scopes: []string{"openid", "identities"}, VerificationRecordID: fzProofAlice}
 	cl := mfa.Client{Host: fzRPID, Origin: fzOrigin, UserAgent: "FuzzBrowser/1.0"}
-	reg, err := svc.mfa.BeginWebAuthnRegistration(ctx, caller, cl)
+	reg, err := svc.MFA().BeginWebAuthnRegistration(ctx, caller, cl)
 	if err != nil {
 		return fmt.Errorf("beginning a registration: %w", err)
 	}
-	auth, err := svc.mfa.BeginWebAuthnAuthentication(ctx, caller, cl)
+	auth, err := svc.MFA().BeginWebAuthnAuthentication(ctx, caller, cl)
 	if err != nil {
 		return fmt.Errorf("beginning an authentication: %w", err)
 	}

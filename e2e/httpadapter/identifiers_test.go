@@ -11,10 +11,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/store"
-	"github.com/accountapi/accountapi/verification"
 )
 
 // Tests of the primary email and phone routes (docs/compatibility.md, "Primary
@@ -490,7 +490,7 @@ func TestPrimaryIdentifierRemove(t *testing.T) {
 // 422 user.email_already_in_use.
 func TestPrimaryEmailExactlyOnce(t *testing.T) {
 	const n, addr = 20, "shared@example.com"
-	e := newEnv(t, withVerificationConfig(func(c *verification.Config) { c.SendLimit.Max = 2 * n }))
+	e := newEnv(t, withConfig(func(c *accountapi.Config) { c.SendLimit.Max = 2 * n }))
 	type contender struct {
 		u             *store.User
 		proof, record string

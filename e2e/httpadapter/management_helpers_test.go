@@ -3,20 +3,15 @@ package httpadapter_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
-	"github.com/accountapi/accountapi/bearer"
 	"github.com/accountapi/accountapi/connector"
-	"github.com/accountapi/accountapi/httpadapter"
-	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -81,47 +76,22 @@ func (r *maRevoker) list() []maRevocation {
 	return append([]maRevocation(nil), r.calls...)
 }
 
-// maEnv is an env whose management handler serves every route: MFA, the
-// connectors of maConnectors and a recording revoker. The Account and
-// Verification APIs are the env's own.
+// maEnv is an env whose services have the connectors of maConnectors and a
+// recording revoker.
 type maEnv struct {
 	*env
 	revoker *maRevoker
 }
 
-// maNewEnv builds an env (opts as for newEnv) and mounts a fully configured
-// ManagementHandler in front of it.
+// maNewEnv builds an env (opts as for newEnv) whose Management API has the
+// connectors of maConnectors and a recording revoker.
 func maNewEnv(t testing.TB, opts ...envOption) *maEnv {
 	t.Helper()
-	e := newEnv(t, opts...)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rev := &maRevoker{}
-	admin, err := account.NewAdmin(account.AdminConfig{
-		Store: e.store, Hasher: cheapHasher(t), Connectors: maConnectors(), Revoker: rev,
-		Events: e.events, Logger: quiet, Now: e.clock.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mfaAdmin, err := mfa.NewAdmin(mfa.AdminConfig{Store: e.store, Events: e.events, Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth, err := bearer.NewHS256(bearer.HS256Config{Secret: []byte(testSecret), Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mh, err := httpadapter.NewManagementHandler(httpadapter.ManagementConfig{
-		Authenticator: auth, Admin: admin, Settings: e.settings, MFA: mfaAdmin, Logger: quiet,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mh.Mount(mux, "")
-	mux.Handle("/", e.handler)
-	e.handler = mux
-	return &maEnv{env: e, revoker: rev}
+	opts = append(opts, withConfig(func(c *accountapi.Config) {
+		c.Connectors, c.Revoker = maConnectors(), rev
+	}))
+	return &maEnv{env: newEnv(t, opts...), revoker: rev}
 }
 
 // admin sends a management request with the admin token.

@@ -19,9 +19,9 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/event"
-	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -980,7 +980,7 @@ func expectOK(t *testing.T, r response, status int) response {
 
 func TestMFASecretsSealedAtRest(t *testing.T) {
 	oldKey, newKey := bytes.Repeat([]byte{0x11}, 32), bytes.Repeat([]byte{0x22}, 32)
-	e := newEnv(t, withMFAConfig(func(c *mfa.Config) { c.EncryptionKeys = [][]byte{oldKey} }))
+	e := newEnv(t, withConfig(func(c *accountapi.Config) { c.EncryptionKeys = [][]byte{oldKey} }))
 	u := mfUser(e)
 	mfBindTOTP(e, u, mfSecret)
 	r := e.do(req{method: "POST", path: mfFactorsPath, token: e.tokenFor(u.ID),
@@ -1008,13 +1008,13 @@ func TestMFASecretsSealedAtRest(t *testing.T) {
 	expect(t, mfStepUp(e, u, mfTOTPVerify, mfCode(t, mfSecret, e.clock.Now())), 201, "")
 
 	// Rotation: a second service over the same store, the new key first.
-	rotated := newEnv(t, withStore(e.store), withMFAConfig(func(c *mfa.Config) { c.EncryptionKeys = [][]byte{newKey, oldKey} }))
+	rotated := newEnv(t, withStore(e.store), withConfig(func(c *accountapi.Config) { c.EncryptionKeys = [][]byte{newKey, oldKey} }))
 	rotated.clock.Advance(time.Minute)
 	expect(t, mfStepUp(rotated, u, mfTOTPVerify, mfCode(t, mfSecret, rotated.clock.Now())), 201, "")
 	expect(t, mfStepUp(rotated, u, mfCodeVerify, mfBackupCodes[1]), 201, "")
 	// Without the old key the old factors do not open: a 500 that says
 	// nothing, not a success.
-	lost := newEnv(t, withStore(e.store), withMFAConfig(func(c *mfa.Config) { c.EncryptionKeys = [][]byte{newKey} }))
+	lost := newEnv(t, withStore(e.store), withConfig(func(c *accountapi.Config) { c.EncryptionKeys = [][]byte{newKey} }))
 	lost.clock.Advance(2 * time.Minute)
 	r = mfStepUp(lost, u, mfTOTPVerify, mfCode(t, mfSecret, lost.clock.Now()))
 	expect(t, r, 500, "")

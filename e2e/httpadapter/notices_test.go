@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -15,14 +13,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
-	"github.com/accountapi/accountapi/bearer"
 	"github.com/accountapi/accountapi/connector"
-	"github.com/accountapi/accountapi/httpadapter"
 	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
-	"github.com/accountapi/accountapi/verification"
 )
 
 // Tests of the security notices (issue 7, item 3) and of the session
@@ -126,41 +122,12 @@ func sxNewEnv(t testing.TB, switches account.Notices, opts ...envOption) *sxEnv 
 	rec, rev, logs := &sxRecorder{t: t, tpl: tpl}, &maRevoker{}, &sxLog{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	opts = append(opts,
-		withAccountConfig(func(c *account.Config) {
-			c.Notifier, c.Notices, c.Revoker, c.Logger, c.Connectors = rec, switches, rev, logger, sxConnectors()
+		withNotices(rec),
+		withConfig(func(c *accountapi.Config) {
+			c.Notices, c.Revoker, c.Logger, c.Connectors = switches, rev, logger, sxConnectors()
 		}),
-		withVerificationConfig(func(c *verification.Config) { c.Connectors = sxConnectors() }),
-		withMFAConfig(func(c *mfa.Config) { c.Notifier, c.Notices, c.Logger = rec, switches, logger }),
 	)
 	e := newEnv(t, opts...)
-	admin, err := account.NewAdmin(account.AdminConfig{
-		Store: e.store, Hasher: cheapHasher(t), Connectors: sxConnectors(), Revoker: rev,
-		Notifier: rec, Notices: switches, Events: e.events, Logger: logger, Now: e.clock.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mfaAdmin, err := mfa.NewAdmin(mfa.AdminConfig{
-		Store: e.store, Notifier: rec, Notices: switches, Logger: logger, Events: e.events, Now: e.clock.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth, err := bearer.NewHS256(bearer.HS256Config{Secret: []byte(testSecret), Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mh, err := httpadapter.NewManagementHandler(httpadapter.ManagementConfig{
-		Authenticator: auth, Admin: admin, Settings: e.settings, MFA: mfaAdmin,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mh.Mount(mux, "")
-	mux.Handle("/", e.handler)
-	e.handler = mux
 	return &sxEnv{env: e, notices: rec, revoker: rev, log: logs}
 }
 

@@ -20,11 +20,10 @@ import (
 	fositejwt "github.com/ory/fosite/token/jwt"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/accountapi/accountapi/account"
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/connector"
 	"github.com/accountapi/accountapi/connector/oidc"
 	"github.com/accountapi/accountapi/store"
-	"github.com/accountapi/accountapi/verification"
 )
 
 // The OpenID Connect connector end to end, against a real OpenID provider
@@ -234,8 +233,7 @@ func opEnv(t *testing.T, p *opProvider) *env {
 	}
 	set := connector.Set{"oidc-op": conn, "mock-email": connector.Passive(connector.TypeEmail)}
 	return newEnv(t,
-		withAccountConfig(func(c *account.Config) { c.Connectors = set }),
-		withVerificationConfig(func(c *verification.Config) { c.Connectors = set }))
+		withConfig(func(c *accountapi.Config) { c.Connectors = set }))
 }
 
 // opStart posts POST /api/verifications/social for the provider and returns

@@ -10,9 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/store/postgres"
-	"github.com/accountapi/accountapi/verification"
 )
 
 // Two replicas over one PostgreSQL database behave as one service, because
@@ -158,7 +158,7 @@ func TestReplicaVerifyExactlyOnceAcrossReplicas(t *testing.T) {
 }
 
 func TestReplicaConcurrentSendsAcrossReplicas(t *testing.T) {
-	a, b := vtReplicas(t, withVerificationConfig(func(c *verification.Config) { c.SendLimit.Max = 5 }))
+	a, b := vtReplicas(t, withConfig(func(c *accountapi.Config) { c.SendLimit.Max = 5 }))
 	u := vtUser(a)
 	rs := vtConcurrently(20, func(i int) response {
 		e := a

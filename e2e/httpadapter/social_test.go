@@ -13,11 +13,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/connector"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/store"
-	"github.com/accountapi/accountapi/verification"
 )
 
 // Tests of the social routes (docs/compatibility.md, "Social identities",
@@ -79,8 +79,10 @@ func soEnv(t *testing.T, mod func(connector.Set), opts ...envOption) *env {
 		mod(accountSet)
 	}
 	opts = append(opts,
-		withAccountConfig(func(c *account.Config) { c.Connectors = accountSet }),
-		withVerificationConfig(func(c *verification.Config) { c.Connectors = set }))
+		withConfig(func(c *accountapi.Config) { c.Connectors = set }))
+	if mod != nil {
+		opts = append(opts, withAccountConnectors(accountSet))
+	}
 	return newEnv(t, opts...)
 }
 
@@ -381,7 +383,7 @@ func TestSocialVerifyRefused(t *testing.T) {
 				} else {
 					set["mock-social"] = connector.Passive(connector.TypeSMS)
 				}
-				verifier = newEnv(t, withStore(e.store), withVerificationConfig(func(c *verification.Config) { c.Connectors = set }))
+				verifier = newEnv(t, withStore(e.store), withConfig(func(c *accountapi.Config) { c.Connectors = set }))
 			}
 			var before *store.VerificationRecord
 			if r, err := e.store.GetVerificationRecord(t.Context(), id, e.clock.Now()); err == nil {

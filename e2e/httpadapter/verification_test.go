@@ -19,11 +19,11 @@ import (
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/store"
-	"github.com/accountapi/accountapi/verification"
 )
 
 // Tests of the Verification API (docs/compatibility.md, "Order of checks") and
@@ -826,7 +826,7 @@ func TestVerificationCodeNotifierErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, withVerificationConfig(func(c *verification.Config) { c.SendLimit.Max = 2 }))
+			e := newEnv(t, withConfig(func(c *accountapi.Config) { c.SendLimit.Max = 2 }))
 			u := vtUser(e)
 			e.outbox.fail = tc.err
 			for range 3 {
@@ -842,7 +842,7 @@ func TestVerificationCodeNotifierErrors(t *testing.T) {
 }
 
 func TestVerificationCodeNoNotifier(t *testing.T) {
-	e, log := vtRecordingEnv(t, withVerificationConfig(func(c *verification.Config) {
+	e, log := vtRecordingEnv(t, withConfig(func(c *accountapi.Config) {
 		c.Notifier = nil
 		c.SendLimit.Max = 1
 	}))
@@ -1254,7 +1254,7 @@ func TestVerificationCodeVerifyConcurrentGuesses(t *testing.T) {
 }
 
 func TestVerificationCodeConcurrentSends(t *testing.T) {
-	e := newEnv(t, withVerificationConfig(func(c *verification.Config) { c.SendLimit.Max = 5 }))
+	e := newEnv(t, withConfig(func(c *accountapi.Config) { c.SendLimit.Max = 5 }))
 	u := vtUser(e)
 	rs := vtConcurrently(20, func(int) response { return vtSend(e, u, "email", "new@example.com", "") })
 	want := map[string]int{"201 ": 5, "429 request.message_rate_limited": 15}

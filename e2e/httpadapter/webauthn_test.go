@@ -18,9 +18,9 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/event"
-	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/store"
 )
 
@@ -457,7 +457,7 @@ func TestWebAuthnRegistrationUserEntity(t *testing.T) {
 
 func TestWebAuthnRegistrationRelyingParty(t *testing.T) {
 	t.Run("configured id and name", func(t *testing.T) {
-		e := newEnv(t, withMFAConfig(func(c *mfa.Config) {
+		e := newEnv(t, withConfig(func(c *accountapi.Config) {
 			c.WebAuthn.RPID, c.WebAuthn.RPDisplayName, c.WebAuthn.Timeout = "example.org", "Example", 2*time.Minute
 		}))
 		u := e.newUser()
@@ -583,11 +583,11 @@ func TestWebAuthnRegistrationVerifyRefusals(t *testing.T) {
 		},
 		{
 			name: "configured origins replace the request's", status: 400, code: "session.mfa.webauthn_verification_failed",
-			opts: []envOption{withMFAConfig(func(c *mfa.Config) { c.WebAuthn.Origins = []string{"https://accounts.example.com"} })},
+			opts: []envOption{withConfig(func(c *accountapi.Config) { c.WebAuthn.Origins = []string{"https://accounts.example.com"} })},
 		},
 		{
 			name: "a configured origin", tweaks: waTweaks{origin: "https://accounts.example.com"}, status: 200,
-			opts: []envOption{withMFAConfig(func(c *mfa.Config) { c.WebAuthn.Origins = []string{"https://accounts.example.com"} })},
+			opts: []envOption{withConfig(func(c *accountapi.Config) { c.WebAuthn.Origins = []string{"https://accounts.example.com"} })},
 		},
 		{name: "another relying party's id hash", tweaks: waTweaks{rpID: "example.com"}, status: 400, code: "session.mfa.webauthn_verification_failed"},
 		{name: "user not verified", tweaks: waTweaks{noUV: true}, status: 400, code: "session.mfa.webauthn_verification_failed"},
