@@ -266,22 +266,22 @@ type devConfigJSON struct {
 
 // devConfig serves GET /dev/config.
 type devConfig struct {
+	// settings are the account-center settings in force: the stored ones,
+	// or the configured defaults while the store holds none.
 	settings interface {
-		GetAccountCenter(ctx context.Context) (*store.AccountCenter, error)
+		Get(ctx context.Context) (store.AccountCenter, error)
 	}
 	log *slog.Logger
 }
 
 func (c *devConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ac, err := c.settings.GetAccountCenter(r.Context())
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	ac, err := c.settings.Get(r.Context())
+	if err != nil {
 		devError(w, r, c.log, err)
 		return
 	}
 	out := devConfigJSON{Development: true, TokenTTLSeconds: int(devTokenTTL / time.Second), SocialConnectors: []string{"mock-social"}}
-	if ac != nil {
-		out.Fields = ac.Fields
-	}
+	out.Fields = ac.Fields
 	writeDevJSON(w, http.StatusOK, out)
 }
 

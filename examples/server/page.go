@@ -84,7 +84,7 @@ func withAccountPage(st store.Store, cfg config, auth bearer.Authenticator, n no
 	hasher, sentinel := api.Hasher(), api.Verification().Sentinel()
 	mux.Handle("POST /dev/sign-in", &devSignIn{users: st, hasher: hasher, sentinel: sentinel, secret: secret, log: log})
 	mux.Handle("GET /dev/outbox", &devOutbox{rec: rec, auth: auth, log: log})
-	mux.Handle("GET /dev/config", &devConfig{settings: st, log: log})
+	mux.Handle("GET /dev/config", &devConfig{settings: api.Settings(), log: log})
 	mux.Handle("/", withHealth(api.Handler()))
 	return mux, nil
 }
