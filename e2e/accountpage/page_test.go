@@ -32,6 +32,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/accountapi/accountapi/internal/testnotice"
 	cdpwa "github.com/chromedp/cdproto/webauthn"
 )
 
@@ -45,6 +46,10 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	if _, err := os.Stat(chromium); err != nil {
+		// go test ./... hides a passing package's output.
+		testnotice.Skipped("skipped the account page's browser tests: install Debian's chromium to run them")
+	}
 	if _, err := os.Stat(chromium); err == nil {
 		dir, err := os.MkdirTemp("", "accountpage-")
 		if err != nil {

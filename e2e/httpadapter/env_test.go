@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/accountapi/accountapi/connector"
 	"github.com/accountapi/accountapi/event"
 	"github.com/accountapi/accountapi/httpadapter"
+	"github.com/accountapi/accountapi/internal/testnotice"
 	"github.com/accountapi/accountapi/notify"
 	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
@@ -227,6 +229,18 @@ var template struct {
 }
 
 func TestMain(m *testing.M) {
+	// go test ./... hides a passing package's output: say on the terminal
+	// which tests skip for a missing tool.
+	var missing []string
+	if _, err := os.Stat(browserChromium); err != nil {
+		missing = append(missing, "the browser passkey test (install Debian's chromium)")
+	}
+	if _, err := exec.LookPath("oathtool"); err != nil {
+		missing = append(missing, "the authenticator-app test (install oathtool)")
+	}
+	if len(missing) > 0 {
+		testnotice.Skipped("skipped " + strings.Join(missing, " and "))
+	}
 	code := m.Run()
 	if template.dir != "" {
 		os.RemoveAll(template.dir)
