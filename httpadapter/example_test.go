@@ -8,20 +8,20 @@ import (
 	"log"
 	"net/http"
 
+	"github.com/accountapi/accountapi"
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/bearer"
 	"github.com/accountapi/accountapi/httpadapter"
-	"github.com/accountapi/accountapi/mfa"
 	"github.com/accountapi/accountapi/notify"
-	"github.com/accountapi/accountapi/password"
 	"github.com/accountapi/accountapi/store"
 	"github.com/accountapi/accountapi/store/sqlite"
-	"github.com/accountapi/accountapi/verification"
 )
 
-// Example_wiring mounts the Account API and, on an internal listener, the
-// Management API behind the host's own admin check. It compiles; it is not
-// run.
+// Example_wiring mounts the handlers accountapi.New builds apart: the
+// Account API under /auth on the public listener, and the Management API,
+// behind the host's own admin check, on an internal one. The handlers find
+// their routes below the prefix themselves, so no StripPrefix is needed. It
+// compiles; it is not run.
 func Example_wiring() {
 	ctx := context.Background()
 	st, err := sqlite.Open("accounts.db")
@@ -29,17 +29,6 @@ func Example_wiring() {
 		log.Fatal(err)
 	}
 	if err := st.Migrate(ctx); err != nil {
-		log.Fatal(err)
-	}
-	hasher, err := password.New(password.Config{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	settings, err := account.NewSettings(account.SettingsConfig{
-		Store:    st,
-		Policies: account.Policies{MFA: account.MFAPolicy{Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn}}},
-	})
-	if err != nil {
 		log.Fatal(err)
 	}
 	tokens, err := bearer.NewJWKS(bearer.JWKSConfig{Issuer: "https://id.example.com", Audience: "https://api.example.com"})
@@ -50,25 +39,23 @@ func Example_wiring() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	acct, _ := account.New(account.Config{Store: st, Settings: settings, Hasher: hasher})
-	verif, _ := verification.New(verification.Config{Store: st, Settings: settings, Hasher: hasher, Notifier: outbox})
-	factors, _ := mfa.New(mfa.Config{Store: st, Settings: settings, Sentinel: verif.Sentinel()})
-	admin, _ := account.NewAdmin(account.AdminConfig{Store: st, Hasher: hasher})
-	mfaAdmin, _ := mfa.NewAdmin(mfa.AdminConfig{Store: st})
-
-	api, err := httpadapter.NewAccountHandler(httpadapter.AccountConfig{
-		Authenticator: tokens, Account: acct, Verification: verif, MFA: factors,
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	mgmt, err := httpadapter.NewManagementHandler(httpadapter.ManagementConfig{
-		Authenticator: tokens, Admin: admin, MFA: mfaAdmin, Settings: settings,
-		Authorize: func(ctx context.Context, p bearer.Principal) error {
-			if p.UserID != "the-admin" {
-				return errors.New("not an administrator")
-			}
-			return nil
+	api, err := accountapi.New(accountapi.Config{
+		Store:          st,
+		Authenticator:  tokens,
+		FirstParty:     accountapi.AllClientsFirstParty,
+		EncryptionKeys: [][]byte{[]byte("a key of 32 bytes: keep it safe!")},
+		Notifier:       outbox,
+		Policies: account.Policies{
+			MFA: account.MFAPolicy{Factors: []store.FactorType{store.FactorTOTP, store.FactorWebAuthn}},
+		},
+		AllowedOrigins: []string{"https://app.example.com"},
+		Management: accountapi.ManagementConfig{
+			Authorize: func(ctx context.Context, p bearer.Principal) error {
+				if p.UserID != "the-admin" {
+					return errors.New("not an administrator")
+				}
+				return nil
+			},
 		},
 	})
 	if err != nil {
@@ -76,9 +63,9 @@ func Example_wiring() {
 	}
 
 	public := http.NewServeMux()
-	api.Mount(public, "/auth") // GET /auth/api/my-account, …
+	public.Handle("/auth/", api.AccountHandler()) // GET /auth/api/my-account, …
 	internal := http.NewServeMux()
-	mgmt.Mount(internal, "") // POST /api/users, …
+	internal.Handle("/", api.ManagementHandler()) // POST /api/users, …
 	go http.ListenAndServe("127.0.0.1:9090", internal)
 	log.Fatal(http.ListenAndServe(":8080", public))
 }
