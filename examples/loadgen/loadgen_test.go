@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/accountapi/accountapi/internal/testnotice"
 )
 
 // TestMain lets the test binary stand in for the load generator's own
@@ -15,6 +17,10 @@ import (
 func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == baselineFlag {
 		os.Exit(serveBaseline(os.Args[2], os.Stdout, os.Stderr))
+	}
+	if os.Getenv("ACCOUNTAPI_TEST_POSTGRES_DSN") == "" {
+		// go test ./... hides a passing package's output.
+		testnotice.Skipped("skipped the PostgreSQL load test: set ACCOUNTAPI_TEST_POSTGRES_DSN to run it")
 	}
 	code := m.Run()
 	if serverDir != "" {
