@@ -256,6 +256,13 @@ type Lockouts interface {
 	// distinct counts, so a burst of guesses cannot slip under the lockout.
 	RecordFailure(ctx context.Context, target string, at time.Time, window time.Duration) (int, error)
 
+	// ForgetFailure forgets one failure RecordFailure recorded against
+	// target at at, if one is left: the sentinel reserves each attempt as a
+	// failure before judging it, and forgets the reservation of an attempt
+	// that was not a wrong guess. Concurrent calls for one target take turns
+	// with RecordFailure, so every call forgets a distinct failure.
+	ForgetFailure(ctx context.Context, target string, at time.Time) error
+
 	// Block blocks target until until; an existing later block is kept.
 	Block(ctx context.Context, target string, until time.Time) error
 

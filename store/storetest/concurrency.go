@@ -26,6 +26,7 @@ func (s *suite) concurrency(t *testing.T) {
 	t.Run("UpdateVerificationRecord", s.raceUpdateRecord)
 	t.Run("HitRateLimit", s.raceHitRateLimit)
 	t.Run("RecordFailure", s.raceRecordFailure)
+	t.Run("ForgetFailure", s.raceForgetFailure)
 	t.Run("CreateVerificationCode", s.raceCreateCode)
 }
 
@@ -254,6 +255,32 @@ func (s *suite) raceRecordFailure(t *testing.T) {
 		ok(t, fmt.Sprintf("RecordFailure #%d", i), err)
 	}
 	distinctCounts(t, counts)
+}
+
+// raceForgetFailure records failures and forgets half of them at once, with
+// further failures racing: each forgets a distinct one.
+func (s *suite) raceForgetFailure(t *testing.T) {
+	st := s.open(t)
+	for i := range racers {
+		_, err := st.RecordFailure(t.Context(), "target", at(0), time.Hour)
+		must(t, fmt.Sprintf("RecordFailure #%d", i), err)
+	}
+	errs := race(racers, func(i int) error {
+		if i%2 == 0 {
+			return st.ForgetFailure(t.Context(), "target", at(0))
+		}
+		_, err := st.RecordFailure(t.Context(), "target", at(time.Second), time.Hour)
+		return err
+	})
+	for i, err := range errs {
+		ok(t, fmt.Sprintf("racer #%d", i), err)
+	}
+	forgotten, recorded := (racers+1)/2, racers/2
+	want := racers - forgotten + recorded + 1
+	n, err := st.RecordFailure(t.Context(), "target", at(2*time.Second), time.Hour)
+	if ok(t, "RecordFailure after the race", err) && n != want {
+		t.Errorf("RecordFailure after the race = %d, want %d", n, want)
+	}
 }
 
 func (s *suite) raceCreateCode(t *testing.T) {

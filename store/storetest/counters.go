@@ -113,6 +113,7 @@ func (s *suite) rateLimitUndo(t *testing.T) {
 func (s *suite) lockouts(t *testing.T) {
 	t.Run("RecordFailureForgetsOldFailures", s.lockoutRecordFailure)
 	t.Run("RecordFailureTargetsAreIndependent", s.lockoutTargets)
+	t.Run("ForgetFailure", s.lockoutForget)
 	t.Run("Block", s.lockoutBlock)
 	t.Run("BlockedUntilNotBlocked", s.lockoutNotBlocked)
 	t.Run("DeleteExpired", s.lockoutDeleteExpired)
@@ -139,6 +140,33 @@ func (s *suite) lockoutRecordFailure(t *testing.T) {
 			t.Errorf("RecordFailure at +%v = %d, want %d", f.at, got, f.want)
 		}
 	}
+}
+
+func (s *suite) lockoutForget(t *testing.T) {
+	st := s.open(t)
+	record := func(target string, d time.Duration, want int) {
+		t.Helper()
+		got, err := st.RecordFailure(t.Context(), target, at(d), time.Hour)
+		if ok(t, "RecordFailure("+target+")", err) && got != want {
+			t.Errorf("RecordFailure(%q) at +%v = %d, want %d", target, d, got, want)
+		}
+	}
+	forget := func(target string, d time.Duration) {
+		t.Helper()
+		must(t, "ForgetFailure("+target+")", st.ForgetFailure(t.Context(), target, at(d)))
+	}
+	record("a", 0, 1)
+	record("a", 0, 2) // two failures at one instant
+	record("a", time.Second, 3)
+	record("b", 0, 1)
+	forget("a", 0) // one of the two at 0
+	record("a", 2*time.Second, 3)
+	forget("a", 0)
+	forget("a", 0) // none left at 0: nothing happens
+	record("a", 3*time.Second, 3)
+	forget("a", 5*time.Second) // none at that instant
+	forget("never-failed", 0)
+	record("b", time.Second, 2) // other targets keep theirs
 }
 
 func (s *suite) lockoutTargets(t *testing.T) {

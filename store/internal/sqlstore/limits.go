@@ -66,6 +66,38 @@ ON CONFLICT (target) DO UPDATE SET blocked_until = accountapi_lockouts.blocked_u
 	return count, err
 }
 
+// ForgetFailure implements store.Lockouts. Failures have no identity of
+// their own, so in one transaction that holds the target's row, as
+// RecordFailure does, it counts the failures recorded at at, deletes them and
+// puts back all but one.
+func (s *Store) ForgetFailure(ctx context.Context, target string, at time.Time) error {
+	return s.unit(ctx, "forget failure", false, func(ctx context.Context, db bun.IDB) error {
+		if _, err := db.NewRaw(`INSERT INTO accountapi_lockouts (target, blocked_until) VALUES (?, 0)
+ON CONFLICT (target) DO UPDATE SET blocked_until = accountapi_lockouts.blocked_until`, target).Exec(ctx); err != nil {
+			return err
+		}
+		var n int
+		if err := db.NewRaw(`SELECT count(*) FROM accountapi_lockout_failures WHERE target = ? AND failed_at = ?`,
+			target, millis(at)).Scan(ctx, &n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if _, err := db.NewRaw(`DELETE FROM accountapi_lockout_failures WHERE target = ? AND failed_at = ?`,
+			target, millis(at)).Exec(ctx); err != nil {
+			return err
+		}
+		for range n - 1 {
+			if _, err := db.NewRaw(`INSERT INTO accountapi_lockout_failures (target, failed_at) VALUES (?, ?)`,
+				target, millis(at)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Block implements store.Lockouts with one upsert that keeps the later end.
 func (s *Store) Block(ctx context.Context, target string, until time.Time) error {
 	return s.exec(ctx, "block", func(db bun.IDB) error {
