@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/accountapi/accountapi/account"
 	"github.com/accountapi/accountapi/apierror"
@@ -52,28 +53,50 @@ func (s *Service) VerifyTOTP(ctx context.Context, c account.Caller, code string)
 	if err != nil {
 		return nil, fmt.Errorf("mfa: opening the TOTP secret: %w", err)
 	}
-	now := s.now()
-	step, ok, err := matchTOTP(secret, code, now)
+	// The attempt is reserved before the code is judged, so that
+	// concurrent guesses never outnumber the attempts the policy allows.
+	attempt, err := s.sentinel.Begin(ctx, target)
 	if err != nil {
 		return nil, err
 	}
-	if !ok || step <= f.TOTP.LastUsedStep {
-		return nil, s.sentinel.Fail(ctx, target, c.UserID, apierror.InvalidTOTPCode)
+	now := s.now()
+	step, ok, err := matchTOTP(secret, code, now)
+	if err != nil {
+		return nil, attempt.Abandon(ctx, err)
 	}
+	if !ok || step <= f.TOTP.LastUsedStep {
+		return nil, attempt.Fail(ctx, c.UserID, apierror.InvalidTOTPCode)
+	}
+	switch err := s.useTOTPStep(ctx, u, f, step, now); {
+	case errors.Is(err, store.ErrConflict):
+		// Another request accepted this step (or a later one) first.
+		return nil, attempt.Fail(ctx, c.UserID, apierror.InvalidTOTPCode.WithCause(err))
+	case err != nil:
+		return nil, attempt.Abandon(ctx, err)
+	}
+	if err := attempt.Release(ctx); err != nil {
+		return nil, err
+	}
+	return s.createStepUpRecord(ctx, c, store.RecordTOTP, f.ID)
+}
+
+// useTOTPStep stores the accepted step of a right code: 401 user.suspended
+// for a suspended user, store.ErrConflict when another request accepted this
+// step or a later one first.
+func (s *Service) useTOTPStep(ctx context.Context, u *store.User, f *store.MFAFactor, step int64, now time.Time) error {
 	if u.IsSuspended {
-		return nil, apierror.UserSuspended
+		return apierror.UserSuspended
 	}
 	switch err := s.store.UseTOTPStep(ctx, f.ID, step, now); {
 	case errors.Is(err, store.ErrConflict):
-		// Another request accepted this step (or a later one) first.
-		return nil, s.sentinel.Fail(ctx, target, c.UserID, apierror.InvalidTOTPCode.WithCause(err))
+		return err
 	case errors.Is(err, store.ErrNotFound):
 		// The factor was removed meanwhile.
-		return nil, apierror.MFAFactorNotEnabled.WithCause(err)
+		return apierror.MFAFactorNotEnabled.WithCause(err)
 	case err != nil:
-		return nil, fmt.Errorf("mfa: storing the TOTP step: %w", err)
+		return fmt.Errorf("mfa: storing the TOTP step: %w", err)
 	}
-	return s.createStepUpRecord(ctx, c, store.RecordTOTP, f.ID)
+	return nil
 }
 
 // VerifyBackupCode applies POST /api/verifications/backup-code/verify (ours):
@@ -100,6 +123,36 @@ func (s *Service) VerifyBackupCode(ctx context.Context, c account.Caller, code s
 	if err != nil {
 		return nil, fmt.Errorf("mfa: listing factors: %w", err)
 	}
+	attempt, err := s.sentinel.Begin(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	hit, index, err := s.matchBackupCode(c.UserID, factors, code)
+	if err != nil {
+		return nil, attempt.Abandon(ctx, err)
+	}
+	if hit == nil {
+		return nil, attempt.Fail(ctx, c.UserID, apierror.InvalidBackupCode)
+	}
+	if u.IsSuspended {
+		return nil, attempt.Abandon(ctx, apierror.UserSuspended)
+	}
+	switch err := s.store.UseBackupCode(ctx, hit.ID, index, s.now()); {
+	case errors.Is(err, store.ErrNotFound):
+		// Used by a concurrent request first, or the set was removed.
+		return nil, attempt.Fail(ctx, c.UserID, apierror.InvalidBackupCode.WithCause(err))
+	case err != nil:
+		return nil, attempt.Abandon(ctx, fmt.Errorf("mfa: using the backup code: %w", err))
+	}
+	if err := attempt.Release(ctx); err != nil {
+		return nil, err
+	}
+	return s.createStepUpRecord(ctx, c, store.RecordBackupCode, hit.ID)
+}
+
+// matchBackupCode returns the factor and index of the unused backup code
+// that code is, or nil.
+func (s *Service) matchBackupCode(userID string, factors []store.MFAFactor, code string) (*store.MFAFactor, int, error) {
 	// Every unused code of every set is compared, without stopping at a
 	// match, so the time taken does not say where a code is.
 	var hit *store.MFAFactor
@@ -111,29 +164,16 @@ func (s *Service) VerifyBackupCode(ctx context.Context, c account.Caller, code s
 			continue
 		}
 		for j, bc := range f.BackupCodes {
-			plain, err := s.sealer.open(bc.Code, backupCodeOwner(c.UserID))
+			plain, err := s.sealer.open(bc.Code, backupCodeOwner(userID))
 			if err != nil {
-				return nil, fmt.Errorf("mfa: opening a backup code: %w", err)
+				return nil, 0, fmt.Errorf("mfa: opening a backup code: %w", err)
 			}
 			if subtle.ConstantTimeCompare([]byte(strings.ToLower(plain)), given) == 1 && bc.UsedAt.IsZero() {
 				hit, index = f, j
 			}
 		}
 	}
-	if hit == nil {
-		return nil, s.sentinel.Fail(ctx, target, c.UserID, apierror.InvalidBackupCode)
-	}
-	if u.IsSuspended {
-		return nil, apierror.UserSuspended
-	}
-	switch err := s.store.UseBackupCode(ctx, hit.ID, index, s.now()); {
-	case errors.Is(err, store.ErrNotFound):
-		// Used by a concurrent request first, or the set was removed.
-		return nil, s.sentinel.Fail(ctx, target, c.UserID, apierror.InvalidBackupCode.WithCause(err))
-	case err != nil:
-		return nil, fmt.Errorf("mfa: using the backup code: %w", err)
-	}
-	return s.createStepUpRecord(ctx, c, store.RecordBackupCode, hit.ID)
+	return hit, index, nil
 }
 
 // stepUpFactor runs the checks that open a step-up — the first-party guard,

@@ -263,7 +263,9 @@ type Lockouts interface {
 	// with RecordFailure, so every call forgets a distinct failure.
 	ForgetFailure(ctx context.Context, target string, at time.Time) error
 
-	// Block blocks target until until; an existing later block is kept.
+	// Block blocks target until until (an existing later block is kept) and
+	// forgets the target's failures, which the block now stands for: once it
+	// ends, the target's failures are counted afresh.
 	Block(ctx context.Context, target string, until time.Time) error
 
 	// BlockedUntil returns the end of the target's block, or the zero time if

@@ -240,16 +240,23 @@ func (s *Service) VerifyCode(ctx context.Context, c account.Caller, id store.Ide
 		return nil, apierror.RecordNotFound
 	}
 
+	// The attempt is reserved with the sentinel before the code is judged
+	// (Sentinel.Begin), so concurrent guesses never outnumber the attempts
+	// the policy allows.
 	target := Target(string(id.Type), id.Value)
-	if err := s.sentinel.Check(ctx, target); err != nil {
+	attempt, err := s.sentinel.Begin(ctx, target)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.checkCode(ctx, r, id, code); err != nil {
 		var apiErr *apierror.Error
 		if !errors.As(err, &apiErr) {
-			return nil, err
+			return nil, attempt.Abandon(ctx, err)
 		}
-		return nil, s.sentinel.Fail(ctx, target, c.UserID, err)
+		return nil, attempt.Fail(ctx, c.UserID, err)
+	}
+	if err := attempt.Release(ctx); err != nil {
+		return nil, err
 	}
 
 	for range 3 {

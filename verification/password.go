@@ -16,7 +16,10 @@ import (
 // and returns a verified Password record, bound to the caller, that proves
 // their identity for ten minutes.
 //
-// Failures are counted by the lockout sentinel under a hash of the user id. A
+// Each attempt is reserved with the lockout sentinel, under a hash of the user
+// id, before the password is compared (Sentinel.Begin), so concurrent guesses
+// never outnumber the attempts the policy allows, and a right password is
+// refused while the user is blocked. A
 // user without a password costs the same argon2id computation as a wrong
 // password (docs/compatibility.md, "Password hashing"). A digest imported from
 // Logto in another format is re-hashed to argon2id after it verifies. No
@@ -40,12 +43,19 @@ func (s *Service) VerifyPassword(ctx context.Context, c account.Caller, pw strin
 		return nil, fmt.Errorf("verification: loading user: %w", err)
 	}
 
-	ok, err := s.checkPassword(ctx, u, pw)
+	attempt, err := s.sentinel.Begin(ctx, target)
 	if err != nil {
 		return nil, err
 	}
+	ok, err := s.checkPassword(ctx, u, pw)
+	if err != nil {
+		return nil, attempt.Abandon(ctx, err)
+	}
 	if !ok {
-		return nil, s.sentinel.Fail(ctx, target, u.ID, apierror.InvalidCredentials)
+		return nil, attempt.Fail(ctx, u.ID, apierror.InvalidCredentials)
+	}
+	if err := attempt.Release(ctx); err != nil {
+		return nil, err
 	}
 	if u.IsSuspended {
 		return nil, apierror.UserSuspended

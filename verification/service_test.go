@@ -455,8 +455,10 @@ func TestFailuresTheSentinelCannotRecordAreErrors(t *testing.T) {
 	if _, err := s.VerifyCode(context.Background(), c, to, r.ID, "xxxxxx"); !errors.Is(err, errInjected) {
 		t.Errorf("VerifyCode: err = %v, want %v", err, errInjected)
 	}
-	// A right answer needs no failure recorded.
-	if _, err := s.VerifyPassword(context.Background(), c, "Secret-123"); err != nil {
-		t.Errorf("VerifyPassword with the right password: %v", err)
+	// Every attempt is reserved before it is judged, a right one too: a
+	// sentinel that cannot count fails closed rather than judge uncounted
+	// guesses.
+	if _, err := s.VerifyPassword(context.Background(), c, "Secret-123"); !errors.Is(err, errInjected) {
+		t.Errorf("VerifyPassword with the right password: err = %v, want %v", err, errInjected)
 	}
 }

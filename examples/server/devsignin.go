@@ -110,16 +110,22 @@ func (d *devSignIn) check(ctx context.Context, identifier, pw string) (*store.Us
 	}
 	// The target of POST /api/verifications/password (verification.Service
 	// .VerifyPassword), so that both count against one lockout.
+	// The attempt is reserved before the password is compared, so that
+	// concurrent guesses never outnumber the attempts the policy allows.
 	target := verification.Target(string(store.IdentifierUserID), u.ID)
-	if err := d.sentinel.Check(ctx, target); err != nil {
+	attempt, err := d.sentinel.Begin(ctx, target)
+	if err != nil {
 		return nil, err
 	}
 	ok, err := d.verify(ctx, u, pw)
 	if err != nil {
-		return nil, err
+		return nil, attempt.Abandon(ctx, err)
 	}
 	if !ok {
-		return nil, d.sentinel.Fail(ctx, target, u.ID, apierror.InvalidCredentials)
+		return nil, attempt.Fail(ctx, u.ID, apierror.InvalidCredentials)
+	}
+	if err := attempt.Release(ctx); err != nil {
+		return nil, err
 	}
 	if u.IsSuspended {
 		return nil, apierror.UserSuspended

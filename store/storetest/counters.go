@@ -216,6 +216,19 @@ func (s *suite) lockoutBlock(t *testing.T) {
 	ok(t, "Block(y)", st.Block(ctx, "y", at(time.Minute)))
 	blockedUntil("x", 0, at(8*time.Minute))
 	blockedUntil("y", 0, at(time.Minute))
+
+	// A block forgets its target's failures, and only its target's.
+	for i, target := range []string{"z", "z", "w"} {
+		_, err := st.RecordFailure(ctx, target, at(time.Duration(i)*time.Second), time.Hour)
+		must(t, "RecordFailure("+target+")", err)
+	}
+	ok(t, "Block(z)", st.Block(ctx, "z", at(time.Hour)))
+	for target, want := range map[string]int{"z": 1, "w": 2} {
+		n, err := st.RecordFailure(ctx, target, at(time.Minute), time.Hour)
+		if ok(t, "RecordFailure("+target+") after the block", err) && n != want {
+			t.Errorf("RecordFailure(%q) after blocking z = %d, want %d", target, n, want)
+		}
+	}
 }
 
 func (s *suite) lockoutNotBlocked(t *testing.T) {
@@ -278,8 +291,9 @@ func (s *suite) lockoutDeleteExpired(t *testing.T) {
 	record("old", 0)
 	record("recent", 0)
 	record("recent", 90*time.Minute)
-	record("blocked", 0)
+	// (A block forgets the failures before it: this one comes after.)
 	must(t, "Block(blocked)", st.Block(ctx, "blocked", at(3*time.Hour)))
+	record("blocked", 0)
 	must(t, "Block(served)", st.Block(ctx, "served", at(time.Hour)))
 
 	now := at(2 * time.Hour)

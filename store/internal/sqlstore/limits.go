@@ -98,13 +98,18 @@ ON CONFLICT (target) DO UPDATE SET blocked_until = accountapi_lockouts.blocked_u
 	})
 }
 
-// Block implements store.Lockouts with one upsert that keeps the later end.
+// Block implements store.Lockouts: in one transaction, an upsert that keeps
+// the later end (and holds the target's row, as RecordFailure does), then the
+// target's failures deleted.
 func (s *Store) Block(ctx context.Context, target string, until time.Time) error {
-	return s.exec(ctx, "block", func(db bun.IDB) error {
-		_, err := db.NewRaw(`INSERT INTO accountapi_lockouts (target, blocked_until) VALUES (?, ?)
+	return s.unit(ctx, "block", false, func(ctx context.Context, db bun.IDB) error {
+		if _, err := db.NewRaw(`INSERT INTO accountapi_lockouts (target, blocked_until) VALUES (?, ?)
 ON CONFLICT (target) DO UPDATE SET blocked_until =
 	CASE WHEN EXCLUDED.blocked_until > accountapi_lockouts.blocked_until
-	THEN EXCLUDED.blocked_until ELSE accountapi_lockouts.blocked_until END`, target, millis(until)).Exec(ctx)
+	THEN EXCLUDED.blocked_until ELSE accountapi_lockouts.blocked_until END`, target, millis(until)).Exec(ctx); err != nil {
+			return err
+		}
+		_, err := db.NewRaw(`DELETE FROM accountapi_lockout_failures WHERE target = ?`, target).Exec(ctx)
 		return err
 	})
 }
